@@ -1,0 +1,131 @@
+/** Small byte helpers shared by every layer. Uint8Array only, so the library runs in browsers. */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** Lossy UTF-8 decode (invalid sequences become U+FFFD); for display and for known-ASCII data. */
+export function fromUtf8(b: Uint8Array): string {
+  return decoder.decode(b);
+}
+
+export function isValidUtf8(b: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Accepts the `string | Uint8Array` form of authenticated data the public API takes. */
+export function toBytes(v: string | Uint8Array): Uint8Array {
+  return typeof v === 'string' ? utf8(v) : v;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function startsWith(data: Uint8Array, prefix: Uint8Array): boolean {
+  if (data.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
+  return true;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Go's bytes.Compare / sort.Strings order on raw bytes. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function fromHex(s: string): Uint8Array {
+  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new TypeError('invalid hex string');
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 with padding (what Go's StdEncoding and Kubernetes JSON write). */
+export function toBase64(b: Uint8Array): string {
+  let s = '';
+  let i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+  }
+  if (i < b.length) {
+    const n = (b[i]! << 16) | ((b[i + 1] ?? 0) << 8);
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]!;
+    s += i + 1 < b.length ? B64[(n >> 6) & 63]! + '=' : '==';
+  }
+  return s;
+}
+
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+/**
+ * Go's base64.StdEncoding.DecodeString: standard alphabet, `=` padding required, `\r` and `\n`
+ * ignored anywhere, every other character an error, non-zero trailing bits accepted.
+ * Returns null where Go returns an error. Node's Buffer decoder is far laxer (SPEC §4.4).
+ */
+export function decodeBase64Strict(s: string): Uint8Array | null {
+  const chars: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 13 || c === 10) continue;
+    chars.push(c);
+  }
+  if (chars.length % 4 !== 0) return null;
+  const out: number[] = [];
+  for (let i = 0; i < chars.length; i += 4) {
+    const q = chars.slice(i, i + 4);
+    const last = i + 4 === chars.length;
+    let pad = 0;
+    if (q[3] === 61) pad = q[2] === 61 ? 2 : 1;
+    if (pad > 0 && !last) return null;
+    const v: number[] = [];
+    for (let j = 0; j < 4 - pad; j++) {
+      const c = q[j]!;
+      const x = c < 128 ? B64_INDEX[c]! : -1;
+      if (x < 0) return null;
+      v.push(x);
+    }
+    if (pad === 2 && q[2] !== 61) return null;
+    const n = (v[0]! << 18) | (v[1]! << 12) | ((v[2] ?? 0) << 6) | (v[3] ?? 0);
+    out.push((n >> 16) & 255);
+    if (pad < 2) out.push((n >> 8) & 255);
+    if (pad < 1) out.push(n & 255);
+  }
+  return Uint8Array.from(out);
+}

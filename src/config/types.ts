@@ -1,0 +1,34 @@
+/** A parsed, validated EncryptionConfiguration (SPEC §4), with key secrets already decoded. */
+export interface KeyConfig {
+  name: string;
+  /** The decoded key bytes. Never print them. */
+  secret: Uint8Array;
+}
+
+export type ProviderConfig =
+  | { type: 'identity' }
+  | { type: 'aescbc'; keys: KeyConfig[] }
+  | { type: 'aesgcm'; keys: KeyConfig[] }
+  | { type: 'secretbox'; keys: KeyConfig[] }
+  | {
+      type: 'kms';
+      apiVersion: 'v1' | 'v2';
+      name: string;
+      endpoint: string;
+      /** KMS v1 DEK cache size (default 1000; negative disables); absent for v2. */
+      cachesize?: number;
+      /** Plugin call timeout in milliseconds (default 3000). */
+      timeoutMs: number;
+    };
+
+export interface ResourceConfig {
+  resources: string[];
+  providers: ProviderConfig[];
+}
+
+export interface EncryptionConfig {
+  /** `EncryptionConfiguration`, or the 1.7/1.8 legacy `EncryptionConfig` (with apiVersion v1). */
+  kind: 'EncryptionConfiguration' | 'EncryptionConfig';
+  apiVersion: string;
+  resources: ResourceConfig[];
+}

@@ -1,0 +1,46 @@
+/** The apiserver's value.Transformer, async because KMS plugins are remote calls. */
+export interface ReadResult {
+  data: Uint8Array;
+  /** "Rewrite even if unchanged": written by another provider or key than the current one (SPEC §2.2). */
+  stale: boolean;
+}
+
+export interface Transformer {
+  fromStorage(stored: Uint8Array, authenticatedData: Uint8Array | string): Promise<ReadResult>;
+  toStorage(data: Uint8Array, authenticatedData: Uint8Array | string): Promise<Uint8Array>;
+}
+
+/** Draws exactly `n` random bytes; injectable so tests can reproduce upstream writes byte for byte. */
+export type RandomSource = (n: number) => Uint8Array;
+
+export interface KmsV1Service {
+  encrypt(plain: Uint8Array): Promise<Uint8Array>;
+  decrypt(cipher: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Mirrors the KMS v2 plugin gRPC API (k8s.io/kms apis/v2). */
+export interface KmsV2Service {
+  status(): Promise<{ keyID: string }>;
+  encrypt(plain: Uint8Array): Promise<{ ciphertext: Uint8Array; keyID: string; annotations?: Record<string, Uint8Array> }>;
+  decrypt(req: { ciphertext: Uint8Array; keyID: string; annotations?: Record<string, Uint8Array> }): Promise<Uint8Array>;
+}
+
+export interface KmsProviderInfo {
+  name: string;
+  apiVersion: 'v1' | 'v2';
+  endpoint: string;
+}
+
+export type KmsService = KmsV1Service | KmsV2Service;
+
+/** Options shared by every way of building a transformer (public API: createTransformer). */
+export interface TransformerOptions {
+  /** Crypto backend: OpenSSL via node:crypto on Node (default there), pure @noble/ciphers elsewhere. */
+  backend?: import('../crypto/backend.ts').BackendName;
+  /** aescbc/aesgcm/secretbox draw exactly one value per write: the IV/nonce. */
+  random?: RandomSource;
+  /** Connects a configured KMS provider to a plugin implementation. */
+  kms?: (provider: KmsProviderInfo) => KmsService;
+  /** What KMS v2 writes: 'seed' (Kubernetes >= 1.29, default) or 'dek' (1.25-1.28). */
+  kmsV2Mode?: 'seed' | 'dek';
+}
