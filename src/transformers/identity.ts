@@ -1,0 +1,24 @@
+import { K8sEncError } from '../errors.ts';
+import { startsWith, utf8 } from '../bytes.ts';
+import type { ReadResult, Transformer } from './types.ts';
+
+const ENCRYPTED_PREFIX = utf8('k8s:enc:');
+
+/**
+ * Passes values through, but refuses anything carrying the reserved `k8s:enc:` prefix so that an
+ * unconfigured resource never hands ciphertext to the decoder (SPEC §3.2). Inside a chain that
+ * refusal is dropped by the empty-prefix rule of the prefix transformer.
+ */
+export const identity: Transformer = {
+  async fromStorage(stored: Uint8Array): Promise<ReadResult> {
+    if (startsWith(stored, ENCRYPTED_PREFIX)) {
+      throw new K8sEncError('ERR_IDENTITY_ENCRYPTED', 'identity transformer tried to read encrypted data', {
+        provider: 'identity',
+      });
+    }
+    return { data: stored, stale: false };
+  },
+  async toStorage(data: Uint8Array): Promise<Uint8Array> {
+    return data;
+  },
+};
