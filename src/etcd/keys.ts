@@ -1,0 +1,131 @@
+/** Kubernetes resource names ↔ etcd keys, as kube-apiserver lays them out (SPEC §6.4). */
+import { K8sEncError } from '../errors.ts';
+import { BUILT_IN_GROUPS, RESOURCES, type ResourceEntry } from './resource-table.ts';
+
+export interface ResolvedResource {
+  resource: string;
+  group: string;
+  /** `resource` or `resource.group`: the spelling EncryptionConfiguration and createTransformer use. */
+  qualified: string;
+  /** undefined for resources this package does not know (CRDs, newer built-ins). */
+  namespaced: boolean | undefined;
+  /** Path after the etcd prefix, without a trailing slash. */
+  keyPrefix: string;
+  singleObject: boolean;
+}
+
+const DEFAULT_ETCD_PREFIX = '/registry';
+// kubectl accepts `deployments.v1.apps`; the version plays no part in where objects are stored.
+const VERSION_SEGMENT = /^v\d+(?:(?:alpha|beta)\d+)?\./;
+
+function fromEntry(e: ResourceEntry): ResolvedResource {
+  return {
+    resource: e.resource,
+    group: e.group,
+    qualified: e.group === '' ? e.resource : `${e.resource}.${e.group}`,
+    namespaced: e.namespaced,
+    keyPrefix: e.keyPrefix ?? e.resource,
+    singleObject: e.singleObject === true,
+  };
+}
+
+/** Resolves a resource as kubectl users type it: `secret`, `cm`, `deploy`, `deployments.apps`, `pandas.awesome.bears.example`. */
+export function resolveResource(spelling: string): ResolvedResource {
+  const s = spelling.trim().toLowerCase();
+  const dot = s.indexOf('.');
+  const name = dot < 0 ? s : s.slice(0, dot);
+  const group = dot < 0 ? undefined : s.slice(dot + 1).replace(VERSION_SEGMENT, '');
+  if (name === '' || name.includes('/') || group === '' || group?.includes('/')) {
+    throw new K8sEncError('ERR_USAGE', `invalid resource name ${JSON.stringify(spelling)}`);
+  }
+  const entry = RESOURCES.find(
+    (e) =>
+      (e.resource === name || e.aliases.includes(name)) &&
+      (group === undefined || group === e.group || (e.alsoGroups?.includes(group) ?? false)),
+  );
+  if (entry) return fromEntry(entry);
+  const g = group ?? '';
+  return {
+    resource: name,
+    group: g,
+    qualified: g === '' ? name : `${name}.${g}`,
+    namespaced: undefined,
+    keyPrefix: BUILT_IN_GROUPS.has(g) ? name : `${g}/${name}`,
+    singleObject: false,
+  };
+}
+
+/** `--etcd-prefix` cleaned the way the apiserver's path.Join does: `registry`, `/registry/` → `/registry`. */
+export function normalizeEtcdPrefix(etcdPrefix: string = DEFAULT_ETCD_PREFIX): string {
+  const parts = etcdPrefix.split('/').filter((p) => p !== '');
+  return parts.length === 0 ? '' : '/' + parts.join('/');
+}
+
+function checkSegment(what: string, v: string): void {
+  if (v === '' || v.includes('/')) throw new K8sEncError('ERR_USAGE', `invalid ${what} ${JSON.stringify(v)}`);
+}
+
+/**
+ * The etcd key of one object (with `name`), or the key prefix (ending in `/`) under which a
+ * resource's objects live, in one namespace or all. `namespace` is ignored for cluster-scoped resources,
+ * as kubectl ignores `-n` for them.
+ */
+export function etcdKeyPrefix(resource: string, opts: { etcdPrefix?: string; namespace?: string; name?: string } = {}): string {
+  const r = resolveResource(resource);
+  const base = `${normalizeEtcdPrefix(opts.etcdPrefix)}/${r.keyPrefix}`;
+  if (r.singleObject) return base;
+  let path = base;
+  if (opts.namespace !== undefined && r.namespaced !== false) {
+    checkSegment('namespace', opts.namespace);
+    path += `/${opts.namespace}`;
+  }
+  if (opts.name === undefined) return path + '/';
+  checkSegment('name', opts.name);
+  return `${path}/${opts.name}`;
+}
+
+export interface ParsedEtcdKey {
+  /** Qualified resource, as createTransformer takes it: `secrets`, `deployments.apps`, `pandas.awesome.bears.com`. */
+  resource: string;
+  namespace?: string;
+  name: string;
+}
+
+// Longest first, so `services/specs` wins over any shorter look-alike.
+const BY_KEY_PREFIX = [...RESOURCES].sort(
+  (a, b) => (b.keyPrefix ?? b.resource).split('/').length - (a.keyPrefix ?? a.resource).split('/').length,
+);
+
+function startsWithSegments(segs: string[], prefix: string[]): boolean {
+  return prefix.length <= segs.length && prefix.every((p, i) => segs[i] === p);
+}
+
+function scoped(resource: string, rest: string[], namespaced: boolean | undefined): ParsedEtcdKey | null {
+  if (rest.some((s) => s === '')) return null;
+  if (rest.length === 1 && namespaced !== true) return { resource, name: rest[0]! };
+  if (rest.length === 2 && namespaced !== false) return { resource, namespace: rest[0]!, name: rest[1]! };
+  return null;
+}
+
+/** Splits an etcd key into resource, namespace and name; null when it is not shaped like an apiserver key. */
+export function parseEtcdKey(key: string, etcdPrefix?: string): ParsedEtcdKey | null {
+  const root = normalizeEtcdPrefix(etcdPrefix) + '/';
+  if (!key.startsWith(root)) return null;
+  const segs = key.slice(root.length).split('/');
+  for (const e of BY_KEY_PREFIX) {
+    const kp = (e.keyPrefix ?? e.resource).split('/');
+    if (!startsWithSegments(segs, kp)) continue;
+    const r = fromEntry(e);
+    if (e.singleObject) return segs.length === kp.length ? { resource: r.qualified, name: kp[kp.length - 1]! } : null;
+    return scoped(r.qualified, segs.slice(kp.length), e.namespaced);
+  }
+  const first = segs[0] ?? '';
+  if (first === '') return null;
+  // A dotted first segment is a group: CRDs and aggregated APIs are stored as <group>/<resource>.
+  if (first.includes('.')) {
+    const resource = segs[1];
+    if (resource === undefined || resource === '') return null;
+    return scoped(`${resource}.${first}`, segs.slice(2), undefined);
+  }
+  return scoped(first, segs.slice(1), undefined);
+}
