@@ -1,0 +1,71 @@
+import { WireError, WireReader, WireWriter } from './protowire.ts';
+
+/** etcdserverpb.RangeRequest (proto/etcd/rpc.proto), the fields a read-only scan sets. */
+export interface RangeRequest {
+  key: Uint8Array;
+  rangeEnd?: Uint8Array;
+  limit?: number;
+  revision?: number;
+  countOnly?: boolean;
+}
+
+export interface RangeResponse {
+  revision: number;
+  /** Raw mvccpb.KeyValue messages, decoded one by one so a bad one is a per-entry error. */
+  kvs: Uint8Array[];
+  more: boolean;
+  count: number;
+}
+
+export function encodeRangeRequest(req: RangeRequest): Uint8Array {
+  return new WireWriter()
+    .bytesField(1, req.key)
+    .bytesField(2, req.rangeEnd ?? new Uint8Array(0))
+    .varintField(3, req.limit ?? 0)
+    .varintField(4, req.revision ?? 0)
+    .varintField(9, req.countOnly === true ? 1 : 0)
+    .finish();
+}
+
+export function decodeRangeResponse(buf: Uint8Array): RangeResponse {
+  const out: RangeResponse = { revision: 0, kvs: [], more: false, count: 0 };
+  const r = new WireReader(buf);
+  while (!r.done) {
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wireType = tag & 7;
+    if (field === 1 && wireType === 2) out.revision = headerRevision(r.bytes());
+    else if (field === 2 && wireType === 2) out.kvs.push(r.bytes());
+    else if (field === 3 && wireType === 0) out.more = r.varint() !== 0;
+    else if (field === 4 && wireType === 0) out.count = r.varint();
+    else if (field >= 1 && field <= 4) throw new WireError(`proto: wrong wireType = ${wireType} for field ${field}`);
+    else r.skip(wireType);
+  }
+  return out;
+}
+
+function headerRevision(buf: Uint8Array): number {
+  const r = new WireReader(buf);
+  let revision = 0;
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === (3 << 3)) revision = r.varint();
+    else r.skip(tag & 7);
+  }
+  return revision;
+}
+
+/**
+ * etcd's GetPrefixRangeEnd: the smallest key above every key starting with `prefix`; "\0" (all keys
+ * from `key` on) when there is none, e.g. for an empty prefix.
+ */
+export function prefixRangeEnd(prefix: Uint8Array): Uint8Array {
+  const end = prefix.slice();
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]!++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return new Uint8Array([0]);
+}

@@ -1,0 +1,33 @@
+import type { K8sEncError } from '../errors.ts';
+
+/** One live etcd key as mvccpb.KeyValue describes it. Revisions are int64 upstream; numbers here. */
+export interface EtcdEntry {
+  key: Uint8Array;
+  value: Uint8Array;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+  /** Lease IDs are random int64s: above 2^53 this number is rounded (only display uses it). */
+  lease: number;
+}
+
+export type ScanItem = { ok: true; entry: EtcdEntry } | { ok: false; error: K8sEncError; key?: Uint8Array };
+
+export interface EtcdRevisionInfo {
+  /** The store's current revision. */
+  revision: number;
+  /** Reads below this revision fail with `required revision has been compacted`; 0 = never compacted. */
+  compactRevision: number;
+}
+
+export interface EtcdSource {
+  /**
+   * Live keys (latest, or at `revision`) whose key starts with `prefix`, in ascending key byte order.
+   * Per-entry problems come as `{ok:false}` items and the scan goes on; fatal problems (unreadable
+   * file, compacted revision) throw.
+   */
+  scan(prefix: Uint8Array, opts?: { revision?: number }): AsyncIterable<ScanItem>;
+  get(key: Uint8Array, opts?: { revision?: number }): Promise<EtcdEntry | null>;
+  info(): Promise<EtcdRevisionInfo>;
+  close(): Promise<void>;
+}
