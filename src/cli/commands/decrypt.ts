@@ -1,0 +1,55 @@
+import { fromUtf8, utf8 } from '../../bytes.ts';
+import { parseEtcdKey } from '../../etcd/keys.ts';
+import { K8sEncError } from '../../errors.ts';
+import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
+import { HELP } from '../help.ts';
+import { INPUT_FORMATS, parseValueInput } from '../input.ts';
+import { EXIT_OK, type CliIo } from '../io.ts';
+import { formatObject } from '../object-output.ts';
+import { loadConfig, readValueArg } from '../sources.ts';
+import { createValueReader } from '../value-reader.ts';
+
+const OPTIONS = {
+  ...CONFIG_OPTIONS,
+  'etcd-key': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'input-format': { type: 'string' },
+} as const;
+
+/** The etcd key names the resource (so the chain) and is the authenticated data: it is required. */
+export function resourceOfKey(command: string, key: string, etcdPrefix: string): string {
+  const parsed = parseEtcdKey(key, etcdPrefix);
+  if (!parsed) {
+    throw new UsageError(command, `cannot tell the resource from etcd key ${JSON.stringify(key)}: expected ${etcdPrefix}/<resource>/[<namespace>/]<name> (see --etcd-prefix)`);
+  }
+  return parsed.resource;
+}
+
+export async function decryptCommand(argv: string[], io: CliIo): Promise<number> {
+  const p = parseCommandArgs('decrypt', argv, OPTIONS);
+  if (flag(p, 'help')) {
+    await io.stdout.write(HELP.decrypt!);
+    return EXIT_OK;
+  }
+  const format = oneOf('decrypt', 'output', str(p, 'output'), ['yaml', 'json', 'raw'] as const, 'yaml');
+  const inputFormat = oneOf('decrypt', 'input-format', str(p, 'input-format'), INPUT_FORMATS, 'auto');
+  const etcdPrefix = str(p, 'etcd-prefix')!;
+  const config = await loadConfig('decrypt', p);
+  const input = parseValueInput(await readValueArg('decrypt', p.positionals, io), inputFormat);
+  const flagKey = str(p, 'etcd-key');
+  const keyBytes = flagKey !== undefined ? utf8(flagKey) : input.key;
+  if (keyBytes === undefined) {
+    throw new UsageError('decrypt', 'the etcd key is needed (it is the authenticated data and picks the chain): pass --etcd-key or etcdctl get output');
+  }
+  const resource = resourceOfKey('decrypt', fromUtf8(keyBytes), etcdPrefix);
+  const report = await createValueReader(config, etcdPrefix).read(keyBytes, input.value, resource, { decode: format !== 'raw' });
+  if (report.status === 'error') {
+    const upstream = report.upstreamError === undefined ? '' : ` (apiserver: ${report.upstreamError})`;
+    throw new K8sEncError(report.code ?? 'ERR_INPUT', report.error + upstream, { etcdKey: report.key });
+  }
+  if (report.stale) {
+    await io.stderr.write('note: stale: written with a provider or key other than the first configured one; the apiserver would rewrite it\n');
+  }
+  await io.stdout.write(format === 'raw' ? report.data! : formatObject(report.object!, format));
+  return EXIT_OK;
+}

@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import { fromUtf8, utf8 } from '../../bytes.ts';
+import { etcdKeyPrefix, resolveResource, type ResolvedResource } from '../../etcd/keys.ts';
+import type { EtcdEntry, EtcdSource, ScanItem } from '../../etcd/source.ts';
+import { K8sEncError } from '../../errors.ts';
+import { forRestore } from '../../storage/output.ts';
+import type { KubeObject } from '../../storage/types.ts';
+import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError, type Parsed } from '../args.ts';
+import { makePrivateDir, writeFileAtomic } from '../atomic-write.ts';
+import { HELP } from '../help.ts';
+import { EXIT_ERROR, EXIT_OK, type CliIo } from '../io.ts';
+import { createObjectWriter, formatObject, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
+import { startProgress } from '../progress.ts';
+import { loadConfig, openSource, revisionOf } from '../sources.ts';
+import { createValueReader, type ValueReport } from '../value-reader.ts';
+
+const OPTIONS = {
+  ...CONFIG_OPTIONS,
+  ...SOURCE_OPTIONS,
+  namespace: { type: 'string', short: 'n' },
+  'all-namespaces': { type: 'boolean', short: 'A' },
+  output: { type: 'string', short: 'o' },
+  'for-restore': { type: 'boolean' },
+  out: { type: 'string' },
+} as const;
+
+interface Target {
+  resource: ResolvedResource;
+  /** Exact keys to try in order (by NAME), or a prefix to scan. */
+  keys?: string[];
+  prefix?: string;
+}
+
+function target(p: Parsed, etcdPrefix: string): Target {
+  const [spelling, name, extra] = p.positionals;
+  if (spelling === undefined) throw new UsageError('get', 'you must specify the type of resource to get, e.g. secrets');
+  if (extra !== undefined) throw new UsageError('get', `unexpected argument ${JSON.stringify(extra)}`);
+  let resource: ResolvedResource;
+  try {
+    resource = resolveResource(spelling);
+  } catch (e) {
+    throw new UsageError('get', (e as Error).message);
+  }
+  const all = flag(p, 'all-namespaces');
+  const ns = str(p, 'namespace');
+  // Without discovery, a CRD's scope is unknown: with no -n, look at both scopes.
+  const unknownScope = resource.namespaced === undefined && ns === undefined;
+  const namespace = all || unknownScope ? undefined : (ns ?? 'default');
+  const at = (o: { namespace?: string; name?: string }) => {
+    try {
+      return etcdKeyPrefix(spelling, { etcdPrefix, ...o });
+    } catch (e) {
+      throw new UsageError('get', (e as Error).message);
+    }
+  };
+  if (name === undefined) return { resource, prefix: at(namespace === undefined ? {} : { namespace }) };
+  if (all) throw new UsageError('get', 'a resource cannot be retrieved by name across all namespaces');
+  const keys = unknownScope ? [at({ name }), at({ namespace: 'default', name })] : [at({ name, ...(namespace !== undefined && { namespace }) })];
+  return { resource, keys };
+}
+
+async function* entries(source: EtcdSource, t: Target, revision: number | undefined): AsyncIterable<ScanItem> {
+  const opts = revision === undefined ? {} : { revision };
+  if (t.prefix !== undefined) {
+    yield* source.scan(utf8(t.prefix), opts);
+    return;
+  }
+  for (const k of t.keys ?? []) {
+    const entry: EtcdEntry | null = await source.get(utf8(k), opts);
+    if (entry) {
+      yield { ok: true, entry };
+      return;
+    }
+  }
+}
+
+/** DIR/<namespace|_cluster>/<resource>/<name>.<ext>, refusing names that would leave DIR. */
+function outPath(dir: string, resource: string, obj: KubeObject, report: ValueReport, ext: string): string {
+  const meta = obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
+  const name = typeof meta?.name === 'string' && meta.name !== '' ? meta.name : report.key.split('/').pop()!;
+  const ns = typeof meta?.namespace === 'string' && meta.namespace !== '' ? meta.namespace : '_cluster';
+  for (const seg of [ns, name]) {
+    if (seg === '.' || seg === '..' || /[/\\\0]/.test(seg) || seg === '') {
+      throw new K8sEncError('ERR_IO', `refusing to write an object named ${JSON.stringify(seg)} (etcd key ${report.key})`);
+    }
+  }
+  return join(dir, ns, resource, `${name}.${ext}`);
+}
+
+export async function getCommand(argv: string[], io: CliIo): Promise<number> {
+  const p = parseCommandArgs('get', argv, OPTIONS);
+  if (flag(p, 'help')) {
+    await io.stdout.write(HELP.get!);
+    return EXIT_OK;
+  }
+  const format = oneOf('get', 'output', str(p, 'output'), OBJECT_FORMATS, 'yaml');
+  const outDir = str(p, 'out');
+  if (outDir !== undefined && format === 'name') throw new UsageError('get', '--out writes manifests: use -o yaml or -o json with it');
+  const etcdPrefix = str(p, 'etcd-prefix')!;
+  const t = target(p, etcdPrefix);
+  const revision = revisionOf('get', p);
+  const config = await loadConfig('get', p);
+  const source = await openSource('get', p);
+  const reader = createValueReader(config, etcdPrefix);
+  const progress = startProgress(io, `reading ${t.resource.qualified}`);
+  const ext = format === 'yaml' ? 'yaml' : 'json';
+  const writer: ObjectWriter | null = outDir === undefined ? createObjectWriter(io.stdout, format, t.keys !== undefined) : null;
+  let found = 0;
+  let failed = 0;
+  try {
+    for await (const item of entries(source, t, revision)) {
+      const report = item.ok ? await reader.read(item.entry.key, item.entry.value, t.resource.qualified) : null;
+      progress.tick(report?.object === undefined);
+      if (!item.ok || report?.object === undefined) {
+        failed++;
+        const key = item.ok ? item.entry.key : item.key;
+        const where = key === undefined ? '' : `${fromUtf8(key)}: `;
+        await progress.note(`error: ${where}${item.ok ? report!.error : item.error.message}`);
+        continue;
+      }
+      found++;
+      const obj = flag(p, 'for-restore') ? forRestore(report.object) : report.object;
+      if (writer) await writer.item(obj);
+      else {
+        const path = outPath(outDir!, t.resource.qualified, report.object, report, ext);
+        await makePrivateDir(join(path, '..'));
+        await writeFileAtomic(path, format === 'ndjson' ? JSON.stringify(obj) + '\n' : formatObject(obj, ext));
+      }
+    }
+  } finally {
+    await progress.done();
+    await source.close();
+  }
+  if (t.keys !== undefined && found === 0 && failed === 0) {
+    const name = p.positionals[1]!;
+    await io.stderr.write(`Error from server (NotFound): ${t.resource.qualified} "${name}" not found\n`);
+    return EXIT_ERROR;
+  }
+  if (writer && (t.keys === undefined || found > 0)) await writer.end();
+  if (outDir !== undefined) await io.stderr.write(`wrote ${found} object${found === 1 ? '' : 's'} under ${outDir}\n`);
+  else if (found === 0 && failed === 0 && (format === 'ndjson' || format === 'name')) await io.stderr.write('No resources found\n');
+  return failed > 0 ? EXIT_ERROR : EXIT_OK;
+}

@@ -1,0 +1,18 @@
+/** Where the command line reads and writes; injectable so tests run commands in-process. */
+export interface Output {
+  write(chunk: string | Uint8Array): void | Promise<void>;
+}
+
+export interface CliIo {
+  stdout: Output;
+  stderr: Output;
+  readStdin(): Promise<Uint8Array>;
+  /** Progress bars are drawn only on a terminal. */
+  stderrIsTTY: boolean;
+}
+
+/** Exit codes: kubectl-like 0/1, 2 for usage, 3 when `verify` found values that do not decode. */
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_VERIFY_FAILED = 3;

@@ -1,0 +1,98 @@
+/** The `k8s-enc` command: dispatch, exit codes, and the process's stdin/stdout/stderr. */
+import { once } from 'node:events';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { K8sEncError } from '../errors.ts';
+import { UsageError } from './args.ts';
+import { decryptCommand } from './commands/decrypt.ts';
+import { encryptCommand } from './commands/encrypt.ts';
+import { getCommand } from './commands/get.ts';
+import { inspectCommand } from './commands/inspect.ts';
+import { keygenCommand } from './commands/keygen.ts';
+import { verifyCommand } from './commands/verify.ts';
+import { HELP } from './help.ts';
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
+
+export type { CliIo, Output } from './io.ts';
+
+const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
+  get: getCommand,
+  verify: verifyCommand,
+  decrypt: decryptCommand,
+  encrypt: encryptCommand,
+  inspect: inspectCommand,
+  keygen: keygenCommand,
+};
+
+async function usage(io: CliIo, command: string | undefined, message: string): Promise<number> {
+  const help = command === undefined ? 'k8s-enc --help' : `k8s-enc ${command} --help`;
+  await io.stderr.write(`error: ${message}\nSee '${help}' for usage.\n`);
+  return EXIT_USAGE;
+}
+
+/** Runs one command line (without `node` and the script) and returns its exit code; never throws. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && HELP[topic] === undefined) return usage(io, undefined, `unknown command ${JSON.stringify(topic)}`);
+    await (name === undefined ? io.stderr : io.stdout).write(HELP[topic ?? 'main']!);
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) return usage(io, undefined, `unknown command ${JSON.stringify(name)}`);
+  try {
+    return await command(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) return usage(io, e.command, e.message);
+    if (e instanceof K8sEncError) {
+      if (e.code === 'ERR_USAGE') return usage(io, name, e.message);
+      await io.stderr.write(`error: ${e.describe()}\n`);
+      return EXIT_ERROR;
+    }
+    await io.stderr.write(`error: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+function streamOutput(stream: NodeJS.WriteStream): CliIo['stdout'] {
+  return {
+    async write(chunk) {
+      // Respect back-pressure so a large scan streams instead of piling up in memory.
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    },
+  };
+}
+
+async function readAll(stream: NodeJS.ReadStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // `k8s-enc get … | head` closes the pipe early: that is a normal end, not a crash.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    throw e;
+  });
+  const io: CliIo = {
+    stdout: streamOutput(process.stdout),
+    stderr: streamOutput(process.stderr),
+    readStdin: () => readAll(process.stdin),
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
+  process.exitCode = await run(argv, io);
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) await main();

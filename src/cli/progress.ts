@@ -1,0 +1,50 @@
+/**
+ * A one-line progress counter on stderr, drawn only on a terminal and only once a scan has taken
+ * more than a second, so pipes, logs and quick runs stay clean.
+ */
+import type { CliIo } from './io.ts';
+
+const DELAY_MS = 1000;
+const REDRAW_MS = 200;
+const CLEAR_LINE = '\r\x1b[K';
+
+export interface Progress {
+  tick(failed?: boolean): void;
+  /** Writes a message to stderr without tearing the progress line. */
+  note(line: string): Promise<void>;
+  done(): Promise<void>;
+}
+
+export function startProgress(io: CliIo, label: string, now: () => number = Date.now): Progress {
+  const started = now();
+  let count = 0;
+  let failed = 0;
+  let shown = false;
+  const draw = () => {
+    if (!io.stderrIsTTY || now() - started < DELAY_MS) return;
+    const secs = (now() - started) / 1000;
+    const rate = Math.round(count / secs);
+    shown = true;
+    void io.stderr.write(`${CLEAR_LINE}${label}: ${count} keys (${failed} failed), ${secs.toFixed(0)}s, ${rate}/s`);
+  };
+  const timer = io.stderrIsTTY ? setInterval(draw, REDRAW_MS) : undefined;
+  timer?.unref();
+  const clear = async () => {
+    if (shown) await io.stderr.write(CLEAR_LINE);
+    shown = false;
+  };
+  return {
+    tick(isFailure = false) {
+      count++;
+      if (isFailure) failed++;
+    },
+    async note(line) {
+      await clear();
+      await io.stderr.write(line.endsWith('\n') ? line : line + '\n');
+    },
+    async done() {
+      if (timer) clearInterval(timer);
+      await clear();
+    },
+  };
+}
