@@ -49,12 +49,12 @@ export class EtcdWriter {
   }
 
   /** Returns the revision of the put. */
-  async put(key: string, value: Uint8Array): Promise<number> {
+  async put(key: string | Uint8Array, value: Uint8Array): Promise<number> {
     return EtcdWriter.revision(await this.call('Put', 'PutRequest', 'PutResponse', { key: Buffer.from(key), value }));
   }
 
   /** Returns the revision after the delete and how many keys went (0 = no new revision). */
-  async del(key: string): Promise<{ revision: number; deleted: number }> {
+  async del(key: string | Uint8Array): Promise<{ revision: number; deleted: number }> {
     const res = await this.call('DeleteRange', 'DeleteRangeRequest', 'DeleteRangeResponse', { key: Buffer.from(key) });
     return { revision: EtcdWriter.revision(res), deleted: Number(res['deleted'] ?? 0) };
   }
@@ -73,4 +73,67 @@ export async function snapshotSave(endpoint: string, outPath: string): Promise<v
   await promisify(execFile)(etcdctlBinary(), [`--endpoints=${endpoint}`, 'snapshot', 'save', outPath], {
     env: { ...process.env, ETCDCTL_API: '3' },
   });
+}
+
+/** What a test expects etcd to hold: every put/delete with the revision etcd gave it. */
+export interface ExpectedEntry {
+  key: Uint8Array;
+  value: Uint8Array;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+}
+
+type Version = { rev: number; value: Uint8Array | null; createRevision: number; version: number };
+
+export class EtcdModel {
+  private readonly history = new Map<string, { key: Uint8Array; versions: Version[] }>();
+
+  /** Records a put at revision `rev`: version restarts at 1 after a delete, as etcd does. */
+  put(key: Uint8Array, value: Uint8Array, rev: number): void {
+    const h = this.entry(key);
+    const last = h.versions.at(-1);
+    const live = last !== undefined && last.value !== null;
+    h.versions.push({ rev, value, createRevision: live ? last.createRevision : rev, version: live ? last.version + 1 : 1 });
+  }
+
+  delete(key: Uint8Array, rev: number): void {
+    this.entry(key).versions.push({ rev, value: null, createRevision: 0, version: 0 });
+  }
+
+  /** The live keys at `revision` (default: latest) starting with `prefix`, in key byte order. */
+  at(prefix: Uint8Array, revision = Number.MAX_SAFE_INTEGER): ExpectedEntry[] {
+    const out: ExpectedEntry[] = [];
+    for (const { key, versions } of this.history.values()) {
+      if (key.length < prefix.length || prefix.some((b, i) => key[i] !== b)) continue;
+      const v = versions.filter((x) => x.rev <= revision).at(-1);
+      if (v === undefined || v.value === null) continue;
+      out.push({ key, value: v.value, createRevision: v.createRevision, modRevision: v.rev, version: v.version });
+    }
+    return out.sort((a, b) => Buffer.compare(a.key, b.key));
+  }
+
+  liveKeys(): Uint8Array[] {
+    return this.at(new Uint8Array(0)).map((e) => e.key);
+  }
+
+  private entry(key: Uint8Array): { key: Uint8Array; versions: Version[] } {
+    const id = Buffer.from(key).toString('hex');
+    let h = this.history.get(id);
+    if (h === undefined) this.history.set(id, (h = { key, versions: [] }));
+    return h;
+  }
+}
+
+/** Puts into etcd and records in the model in one step. */
+export async function putBoth(w: EtcdWriter, m: EtcdModel, key: Uint8Array, value: Uint8Array): Promise<number> {
+  const rev = await w.put(key, value);
+  m.put(key, value, rev);
+  return rev;
+}
+
+export async function deleteBoth(w: EtcdWriter, m: EtcdModel, key: Uint8Array): Promise<number> {
+  const { revision, deleted } = await w.del(key);
+  if (deleted > 0) m.delete(key, revision);
+  return revision;
 }
