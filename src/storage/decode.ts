@@ -1,0 +1,95 @@
+/**
+ * decodeObject: the plaintext a transformer chain returns → the object in the Kubernetes JSON
+ * shape. Secret and ConfigMap are decoded field by field; any other protobuf kind gets its
+ * apiVersion, kind and metadata decoded and keeps the rest as protobuf under UNDECODED_FIELD.
+ * JSON-stored objects (custom resources, very old clusters) are parsed with exact integers.
+ */
+import { toBase64 } from '../bytes.ts';
+import { K8sEncError } from '../errors.ts';
+import { openEnvelope } from './envelope.ts';
+import { parseJson } from './json-parse.ts';
+import { decodeMessage } from './message-codec.ts';
+import { stringFromRawBytes } from './raw-string.ts';
+import { ObjectMetaPlan, TYPED_KINDS } from './schema.ts';
+import { UNDECODED_FIELD, type KubeObject, type ObjectMeta, type UndecodedProtobuf } from './types.ts';
+import { WIRE_BYTES, WireReader } from './wire.ts';
+
+const JSON_OPEN_BRACE = 0x7b;
+
+export function decodeObject(bytes: Uint8Array): KubeObject {
+  if (bytes[0] === JSON_OPEN_BRACE) return decodeJsonObject(bytes);
+  const env = openEnvelope(bytes);
+  const plan = TYPED_KINDS.get(`${env.apiVersion}/${env.kind}`);
+  if (plan !== undefined) {
+    const fields = decodeMessage(plan, env.raw, env.kind);
+    return { kind: env.kind, apiVersion: env.apiVersion, ...fields } as KubeObject;
+  }
+  const undecoded: UndecodedProtobuf = {
+    note: `k8s-enc decodes only the metadata of ${env.kind || 'objects without a kind'}; raw is the whole ${env.kind || 'object'} message`,
+    raw: toBase64(env.raw),
+  };
+  return { kind: env.kind, apiVersion: env.apiVersion, metadata: genericMetadata(env.kind, env.raw), [UNDECODED_FIELD]: undecoded };
+}
+
+/**
+ * Kinds whose field 1 is not an ObjectMeta: list kinds (ListMeta), options, Status, discovery.
+ * Everything that is stored in etcd carries ObjectMeta as field 1.
+ */
+const KINDS_WITHOUT_OBJECT_META = new Set([
+  '',
+  'APIGroup',
+  'APIGroupList',
+  'APIResourceList',
+  'APIVersions',
+  'CreateOptions',
+  'DeleteOptions',
+  'GetOptions',
+  'ListOptions',
+  'NodeProxyOptions',
+  'PatchOptions',
+  'PodAttachOptions',
+  'PodExecOptions',
+  'PodLogOptions',
+  'PodPortForwardOptions',
+  'PodProxyOptions',
+  'SerializedReference',
+  'ServiceProxyOptions',
+  'Status',
+  'Table',
+  'UpdateOptions',
+  'WatchEvent',
+]);
+
+function genericMetadata(kind: string, raw: Uint8Array): ObjectMeta {
+  const r = new WireReader(raw, kind || 'object');
+  const parts: Uint8Array[] = [];
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === WIRE_BYTES) parts.push(r.bytes('metadata'));
+    else r.skip(wire, field);
+  }
+  if (KINDS_WITHOUT_OBJECT_META.has(kind) || kind.endsWith('List')) return {};
+  const joined = parts.length === 1 ? parts[0]! : Uint8Array.from(parts.flatMap((p) => [...p]));
+  return decodeMessage(ObjectMetaPlan, joined, `${kind}.metadata`) as ObjectMeta;
+}
+
+function decodeJsonObject(bytes: Uint8Array): KubeObject {
+  const value = parseJson(stringFromRawBytes(bytes), 'ERR_ENVELOPE');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new K8sEncError('ERR_ENVELOPE', 'JSON data is not an object');
+  }
+  // The same checks (and texts) as apimachinery's JSON serializer.
+  for (const key of ['kind', 'apiVersion'] as const) {
+    if (typeof value[key] !== 'string' || value[key] === '') {
+      const snippet = stringFromRawBytes(bytes.subarray(0, 200));
+      throw new K8sEncError('ERR_ENVELOPE', `Object '${key === 'kind' ? 'Kind' : key}' is missing in '${snippet}'`);
+    }
+  }
+  const metadata = value['metadata'];
+  if (metadata === undefined || metadata === null) value['metadata'] = {};
+  else if (typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new K8sEncError('ERR_ENVELOPE', 'JSON object has a metadata field that is not an object');
+  }
+  return value as unknown as KubeObject;
+}
+

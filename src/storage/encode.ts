@@ -1,0 +1,25 @@
+/**
+ * encodeObject: a v1 Secret or ConfigMap in the Kubernetes JSON shape → the exact bytes a current
+ * kube-apiserver stores before encryption (`k8s\x00` + runtime.Unknown, SPEC §5). Keys the schema
+ * does not know are ignored, as the apiserver's non-strict decoding ignores them.
+ */
+import { K8sEncError } from '../errors.ts';
+import { sealEnvelope } from './envelope.ts';
+import { encodeMessage } from './message-codec.ts';
+import { TYPED_KINDS } from './schema.ts';
+import type { KubeObject } from './types.ts';
+
+export function encodeObject(obj: KubeObject): Uint8Array {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new K8sEncError('ERR_OBJECT', 'encodeObject needs an object with apiVersion, kind and metadata');
+  }
+  const { apiVersion, kind } = obj;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+    throw new K8sEncError('ERR_OBJECT', 'encodeObject needs string apiVersion and kind fields');
+  }
+  const plan = TYPED_KINDS.get(`${apiVersion}/${kind}`);
+  if (plan === undefined) {
+    throw new K8sEncError('ERR_OBJECT', `encodeObject supports v1 Secret and ConfigMap only, not ${JSON.stringify(apiVersion)} ${JSON.stringify(kind)}`);
+  }
+  return sealEnvelope({ apiVersion, kind, raw: encodeMessage(plan, obj, kind) });
+}

@@ -1,0 +1,48 @@
+/**
+ * managedFields[].fieldsV1 is JSON the apiserver stored as opaque bytes (FieldsV1.Raw). Users see
+ * it parsed, as kubectl shows it; the exact stored bytes are remembered per parsed object so an
+ * unchanged value is written back verbatim (key order, escapes and spacing are not ours to redo).
+ * Bytes that are not a JSON object or array come back as `{ [RAW_FIELDS_KEY]: base64 }`, a key no
+ * real field set uses (they start with `f:`, `k:`, `v:`, `i:` or `.`).
+ */
+import { decodeBase64Strict, toBase64 } from '../bytes.ts';
+import { K8sEncError } from '../errors.ts';
+import { parseJson } from './json-parse.ts';
+import { toGoJson } from './go-json.ts';
+import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
+
+export const RAW_FIELDS_KEY = '$k8sEncRawFieldsV1';
+
+const stored = new WeakMap<object, { raw: Uint8Array; text: string }>();
+
+export function fieldsV1FromRaw(raw: Uint8Array): unknown {
+  let value: unknown;
+  try {
+    value = parseJson(stringFromRawBytes(raw));
+  } catch {
+    return { [RAW_FIELDS_KEY]: toBase64(raw) };
+  }
+  if (typeof value !== 'object' || value === null || isRawEscape(value)) return { [RAW_FIELDS_KEY]: toBase64(raw) };
+  stored.set(value, { raw, text: toGoJson(value) });
+  return value;
+}
+
+export function fieldsV1ToRaw(value: unknown, where: string): Uint8Array {
+  if (typeof value === 'object' && value !== null) {
+    if (isRawEscape(value)) {
+      const raw = decodeBase64Strict(String((value as Record<string, unknown>)[RAW_FIELDS_KEY]));
+      if (raw === null) throw new K8sEncError('ERR_OBJECT', `${where}: ${RAW_FIELDS_KEY} is not valid base64`);
+      return raw;
+    }
+    const text = toGoJson(value);
+    const before = stored.get(value);
+    if (before !== undefined && before.text === text) return before.raw;
+    return rawBytesFromString(text);
+  }
+  throw new K8sEncError('ERR_OBJECT', `${where}: expected a JSON object or array`);
+}
+
+function isRawEscape(v: object): boolean {
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === RAW_FIELDS_KEY && !Array.isArray(v);
+}
