@@ -62,7 +62,7 @@ function parseHex(data: Uint8Array): Uint8Array | null {
 
 function parseBase64(data: Uint8Array): Uint8Array | null {
   const t = textOf(data);
-  return t ? decodeBase64Strict(t) : null;
+  return t === null ? null : decodeBase64Strict(t);
 }
 
 function detect(data: Uint8Array): ValueInput {

@@ -4,24 +4,21 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { K8sEncError } from '../errors.ts';
 import { UsageError } from './args.ts';
-import { decryptCommand } from './commands/decrypt.ts';
-import { encryptCommand } from './commands/encrypt.ts';
-import { getCommand } from './commands/get.ts';
-import { inspectCommand } from './commands/inspect.ts';
-import { keygenCommand } from './commands/keygen.ts';
-import { verifyCommand } from './commands/verify.ts';
 import { HELP } from './help.ts';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
 
 export type { CliIo, Output } from './io.ts';
 
-const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
-  get: getCommand,
-  verify: verifyCommand,
-  decrypt: decryptCommand,
-  encrypt: encryptCommand,
-  inspect: inspectCommand,
-  keygen: keygenCommand,
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+// Loaded on use: `keygen` should not pay for protobuf, gRPC and the etcd reader.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  get: async () => (await import('./commands/get.ts')).getCommand,
+  verify: async () => (await import('./commands/verify.ts')).verifyCommand,
+  decrypt: async () => (await import('./commands/decrypt.ts')).decryptCommand,
+  encrypt: async () => (await import('./commands/encrypt.ts')).encryptCommand,
+  inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
+  keygen: async () => (await import('./commands/keygen.ts')).keygenCommand,
 };
 
 async function usage(io: CliIo, command: string | undefined, message: string): Promise<number> {
@@ -39,10 +36,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await (name === undefined ? io.stderr : io.stdout).write(HELP[topic ?? 'main']!);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  const command = COMMANDS[name];
-  if (!command) return usage(io, undefined, `unknown command ${JSON.stringify(name)}`);
+  const load = COMMANDS[name];
+  if (!load) return usage(io, undefined, `unknown command ${JSON.stringify(name)}`);
   try {
-    return await command(rest, io);
+    return await (await load())(rest, io);
   } catch (e) {
     if (e instanceof UsageError) return usage(io, e.command, e.message);
     if (e instanceof K8sEncError) {
