@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { decodeBase64Strict, fromUtf8, toBase64, toHex, utf8 } from '../src/bytes.ts';
 import { parseEncryptionConfig } from '../src/config/parse.ts';
@@ -176,4 +177,19 @@ test('keygen output is accepted by the configuration parser', async () => {
   const cfg = parseEncryptionConfig(utf8(r.out), 'keygen.yaml');
   const p = cfg.resources[0]!.providers[0]!;
   assert.ok(p.type === 'secretbox' && p.keys[0]!.name === 'k2' && p.keys[0]!.secret.length === 32);
+});
+
+test('property: inspect and decrypt on any bytes exit 0 or 1 with a K8sEncError message, never crash', async () => {
+  const prefixes = ['', 'k8s:enc:aescbc:v1:key1:', 'k8s:enc:aesgcm:v1:', 'k8s:enc:secretbox:v1:key1:', 'k8s:enc:kms:v1:k:', 'k8s:enc:kms:v2:k:', 'k8s\x00', '/registry/secrets/default/mysecret\n'];
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 120 }), fc.constantFrom('auto', 'raw'), async (prefix, tail, fmt) => {
+      const input = Uint8Array.from([...utf8(prefix), ...tail]);
+      for (const argv of [['inspect', '--input-format', fmt], ['decrypt', '-c', CONFIG, '--etcd-key', KEY, '-o', 'raw', '--input-format', fmt]]) {
+        const r = await runCli(argv, input);
+        assert.ok(r.code === 0 || r.code === 1, `${argv[0]} exit ${r.code}: ${r.err}`);
+        assert.doesNotMatch(r.err, /internal error/);
+      }
+    }),
+    { numRuns: 150 },
+  );
 });
