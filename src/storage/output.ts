@@ -1,0 +1,80 @@
+/**
+ * Printing objects as `kubectl get -o json|yaml` prints one, and the "for restore" form that
+ * `kubectl apply -f` accepts in another cluster. Works on KubeObject alone (no protobuf).
+ *
+ * kubectl prints what it got back as unstructured JSON, so both forms sort keys at every level:
+ * JSON by Go map order (UTF-8 bytes), 4-space indented; YAML through sigs.k8s.io/yaml (go-yaml v2:
+ * natural key order, 2-space indentation, sequences not indented under their key).
+ */
+import { goNumber, toGoJson } from './go-json.ts';
+import { setOwn } from './json-parse.ts';
+import { displayString } from './raw-string.ts';
+import type { KubeObject } from './types.ts';
+import { emitYamlDocument, NumberBox, type YamlValue } from './yaml-emitter.ts';
+import { yamlNumber } from './yaml-scalars.ts';
+
+export function toJson(obj: KubeObject): string {
+  return toGoJson(obj, { indent: '    ', sortKeys: true }) + '\n';
+}
+
+export function toYaml(obj: KubeObject): string {
+  return emitYamlDocument(toYamlValue(obj) ?? null);
+}
+
+/** The value as the JSON → YAML trip sees it: Go's JSON text, re-read by go-yaml. */
+function toYamlValue(v: unknown): YamlValue | undefined {
+  switch (typeof v) {
+    case 'string':
+      return displayString(v);
+    case 'number':
+    case 'bigint':
+      return new NumberBox(yamlNumber(goNumber(v)));
+    case 'boolean':
+      return v;
+    case 'object':
+      if (v === null) return null;
+      if (Array.isArray(v)) return v.map((x) => toYamlValue(x) ?? null);
+      {
+        const out: Record<string, YamlValue> = {};
+        for (const [k, x] of Object.entries(v)) {
+          const y = toYamlValue(x);
+          if (y !== undefined) setOwn(out, displayString(k), y);
+        }
+        return out;
+      }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Server-set metadata that a new cluster must assign itself. Also dropped: the deletion fields,
+ * so a restored object is not born terminating.
+ */
+const SERVER_SET_METADATA = [
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'generation',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
+
+export function forRestore(obj: KubeObject): KubeObject {
+  const copy = clone(obj) as KubeObject;
+  const metadata = copy.metadata;
+  if (typeof metadata === 'object' && metadata !== null) {
+    for (const field of SERVER_SET_METADATA) delete metadata[field];
+  }
+  return copy;
+}
+
+function clone(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(clone);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) setOwn(out, k, clone(x));
+  return out;
+}
