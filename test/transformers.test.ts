@@ -139,7 +139,8 @@ for (const backend of availableBackends()) {
       const chain = build([identity, cbc]);
       const stored = await chain.toStorage(utf8('k8s:enc:aescbc:v1:zz:abc'), AD);
       assert.deepEqual(stored, utf8('k8s:enc:aescbc:v1:zz:abc'));
-      assert.equal((await failure(chain.fromStorage(stored, AD))).message, 'no matching key was found for the provided AES transformer');
+      const e = await failure(chain.fromStorage(stored, AD));
+      assert.equal(e.message, 'no matching key was found for the provided AES transformer');
     });
   });
 
@@ -273,7 +274,10 @@ describe('aggregateErrors (apimachinery utilerrors)', () => {
   const err = (m: string) => new K8sEncError('ERR_AUTH_FAILED', m);
 
   it('flattens nested aggregates depth-first and drops repeated messages', () => {
-    const inner = aggregateErrors([err('cipher: message authentication failed'), err('the stored data is not a multiple of the block size')]);
+    const inner = aggregateErrors([
+      err('cipher: message authentication failed'),
+      err('the stored data is not a multiple of the block size'),
+    ]);
     const e = aggregateErrors([
       err('fakekms: unwrap failed: cipher: message authentication failed'),
       inner,
@@ -281,7 +285,8 @@ describe('aggregateErrors (apimachinery utilerrors)', () => {
     ]);
     assert.equal(
       e.message,
-      '[fakekms: unwrap failed: cipher: message authentication failed, cipher: message authentication failed, the stored data is not a multiple of the block size]',
+      '[fakekms: unwrap failed: cipher: message authentication failed, cipher: message authentication failed, ' +
+        'the stored data is not a multiple of the block size]',
     );
     assert.equal(e.errors?.length, 3);
   });
@@ -296,10 +301,12 @@ describe('aggregateErrors (apimachinery utilerrors)', () => {
 // ---- properties ----
 
 const PROVIDER_TYPES = ['aescbc', 'aesgcm', 'secretbox'] as const;
+const exactly = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+const typeArb = fc.constantFrom(...PROVIDER_TYPES);
 const NONCE_SIZE = { aescbc: 16, aesgcm: 12, secretbox: 24 } as const;
 
 const keyFor = (type: (typeof PROVIDER_TYPES)[number]) =>
-  type === 'secretbox' ? fc.uint8Array({ minLength: 32, maxLength: 32 }) : fc.constantFrom(16, 24, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+  (type === 'secretbox' ? fc.constant(32) : fc.constantFrom(16, 24, 32)).chain((n) => exactly(n));
 
 /** A provider with 1–3 keys whose names are unique across the whole chain (`p<i>k<j>`). */
 const providerArb = (i: number): fc.Arbitrary<ProviderConfig> =>
@@ -322,7 +329,7 @@ const plaintextArb = fc.uint8Array({ maxLength: 300 }).filter((b) => !(b[0] === 
 describe('properties', () => {
   it('every provider and backend round-trips any plaintext and AD with stale=false', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...PROVIDER_TYPES).chain((t) => fc.tuple(fc.constant(t), keyFor(t))), plaintextArb, adArb, async ([type, secret], plain, ad) => {
+      fc.asyncProperty(typeArb.chain((t) => fc.tuple(fc.constant(t), keyFor(t))), plaintextArb, adArb, async ([type, secret], plain, ad) => {
         for (const backend of availableBackends()) {
           const chain = buildProviderChain([{ type, keys: [{ name: 'key', secret }] }], { backend: backend.name });
           const r = await chain.fromStorage(await chain.toStorage(plain, ad), ad);
@@ -353,7 +360,7 @@ describe('properties', () => {
     const [node, noble] = [getBackend('node'), getBackend('noble')];
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...PROVIDER_TYPES).chain((t) => fc.tuple(fc.constant(t), keyFor(t), fc.uint8Array({ minLength: NONCE_SIZE[t], maxLength: NONCE_SIZE[t] }))),
+        typeArb.chain((t) => fc.tuple(fc.constant(t), keyFor(t), exactly(NONCE_SIZE[t]))),
         plaintextArb,
         adArb,
         async ([type, secret, nonce], plain, ad) => {
@@ -377,8 +384,10 @@ describe('properties', () => {
     ];
     const chains = availableBackends().map((b) => buildProviderChain(providers, { backend: b.name }));
     const writer = buildProviderChain(providers);
-    const prefixes = ['', 'k8s:enc:', 'k8s:enc:aescbc:v1:k:', 'k8s:enc:aesgcm:v1:k:', 'k8s:enc:secretbox:v1:k:', 'k8s:enc:aescbc:v1:k:2:'];
-    const random = fc.tuple(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 120 })).map(([p, b]) => concatBytes(utf8(p), b));
+    const prefixes = ['', 'k8s:enc:', ...['aescbc:v1:k', 'aesgcm:v1:k', 'secretbox:v1:k', 'aescbc:v1:k:2'].map((p) => `k8s:enc:${p}:`)];
+    const random = fc
+      .tuple(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 120 }))
+      .map(([p, b]) => concatBytes(utf8(p), b));
     const mutated = fc
       .tuple(fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.nat())
       .map(async ([plain, at, xor, cut]) => {

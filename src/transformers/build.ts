@@ -73,10 +73,11 @@ function kmsEntry(
   const prefix = utf8(`k8s:enc:${provider}:`);
   const service = options.kms?.({ name: p.name, apiVersion: p.apiVersion, endpoint: p.endpoint });
   if (service === undefined) return { prefix, transformer: unconnectedKms(p.name), provider };
+  const { name } = p;
   const transformer =
     p.apiVersion === 'v1'
-      ? createKmsV1Transformer({ name: p.name, service: service as KmsV1Service, cacheSize: p.cachesize ?? 1000, backend, random })
-      : createKmsV2Transformer({ name: p.name, service: service as KmsV2Service, mode: options.kmsV2Mode ?? 'seed', backend, random });
+      ? createKmsV1Transformer({ name, service: service as KmsV1Service, cacheSize: p.cachesize ?? 1000, backend, random })
+      : createKmsV2Transformer({ name, service: service as KmsV2Service, mode: options.kmsV2Mode ?? 'seed', backend, random });
   return { prefix, transformer, provider };
 }
 
