@@ -35,7 +35,7 @@ export function parseGoDuration(s: string): { ns: bigint } | { error: string } {
     rest = rest.slice(whole.length);
     const unitMatch = /^[^0-9.]*/.exec(rest)![0];
     if (unitMatch === '') return { error: `time: missing unit in duration ${timeQuote(s)}` };
-    const unit = UNITS[unitMatch];
+    const unit = Object.hasOwn(UNITS, unitMatch) ? UNITS[unitMatch] : undefined;
     if (unit === undefined) return { error: `time: unknown unit ${timeQuote(unitMatch)} in duration ${timeQuote(s)}` };
     rest = rest.slice(unitMatch.length);
     const whole64 = BigInt(intPart === '' ? '0' : intPart);

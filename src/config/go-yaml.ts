@@ -23,7 +23,12 @@ interface GoMap {
   map: [GoValue, GoValue][];
 }
 
-const MAX_DECODED_NODES = 1_000_000;
+/** go-yaml v2's billion-laughs guard: the share of decoding work allowed to come from aliases. */
+function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= 400_000) return 0.99;
+  if (decodeCount >= 4_000_000) return 0.1;
+  return 0.99 - (0.89 * (decodeCount - 400_000)) / 3_600_000;
+}
 const TAG = 'tag:yaml.org,2002:';
 
 export function yamlToJson(text: string): YamlToJsonResult {
@@ -45,7 +50,9 @@ export function yamlToJson(text: string): YamlToJsonResult {
 }
 
 class GoYamlDecoder {
-  private decoded = 0;
+  private decodeCount = 0;
+  private aliasCount = 0;
+  private aliasDepth = 0;
   private readonly inProgress = new Set<Node>();
 
   constructor(
@@ -56,15 +63,21 @@ class GoYamlDecoder {
 
   decode(node: unknown): GoValue {
     if (node === null || node === undefined) return null;
-    if (++this.decoded > MAX_DECODED_NODES) throw new YamlDecodeError('yaml: document contains excessive aliasing');
+    this.decodeCount++;
+    if (this.aliasDepth > 0) this.aliasCount++;
+    if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
+      throw new YamlDecodeError('yaml: document contains excessive aliasing');
+    }
     if (node instanceof Alias) {
       const target = node.resolve(this.doc);
       if (target === undefined) throw new YamlDecodeError(`yaml: unknown anchor '${node.source}' referenced`);
       if (this.inProgress.has(target)) throw new YamlDecodeError(`yaml: anchor '${node.source}' value contains itself`);
       this.inProgress.add(target);
+      this.aliasDepth++;
       try {
         return this.decode(target);
       } finally {
+        this.aliasDepth--;
         this.inProgress.delete(target);
       }
     }
@@ -123,21 +136,23 @@ function resolveScalar(style: string | undefined, text: string, tag: string | un
   throw new YamlDecodeError(`yaml: cannot decode !!${got} \`${text}\` as a !!${want}`);
 }
 
-const BOOLS: Record<string, boolean> = {};
-for (const w of ['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']) BOOLS[w] = true;
-for (const w of ['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']) BOOLS[w] = false;
+const words = <T>(list: string, value: T) => list.split(' ').map((w): [string, T] => [w, value]);
+const BOOLS = new Map([...words('y Y yes Yes YES true True TRUE on On ON', true), ...words('n N no No NO false False FALSE off Off OFF', false)]);
 const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
-const SPECIAL_FLOATS: Record<string, number> = {};
-for (const w of ['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF']) SPECIAL_FLOATS[w] = Infinity;
-for (const w of ['-.inf', '-.Inf', '-.INF']) SPECIAL_FLOATS[w] = -Infinity;
-for (const w of ['.nan', '.NaN', '.NAN']) SPECIAL_FLOATS[w] = NaN;
+const SPECIAL_FLOATS = new Map([
+  ...words('.inf .Inf .INF +.inf +.Inf +.INF', Infinity),
+  ...words('-.inf -.Inf -.INF', -Infinity),
+  ...words('.nan .NaN .NAN', NaN),
+]);
 const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const GO_INT = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
 
 function resolvePlain(text: string): GoValue {
   if (NULLS.has(text)) return null;
-  if (text in BOOLS) return BOOLS[text]!;
-  if (text in SPECIAL_FLOATS) return { float: SPECIAL_FLOATS[text]! };
+  const bool = BOOLS.get(text);
+  if (bool !== undefined) return bool;
+  const special = SPECIAL_FLOATS.get(text);
+  if (special !== undefined) return { float: special };
   if (!/^[-+0-9.]/.test(text)) return text;
   const plain = text.replaceAll('_', '');
   const m = GO_INT.exec(plain);
