@@ -8,6 +8,7 @@
 import { compareBytes, decodeBase64Strict, toBase64 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { fieldsV1FromRaw, fieldsV1ToRaw } from './fields-v1.ts';
+import { fitsInt, wrapInt } from './int64.ts';
 import { setOwn } from './json-parse.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
 import { formatTime, parseTime, ZERO_TIME_SECONDS } from './rfc3339.ts';
@@ -98,9 +99,9 @@ function decodeSingle(r: WireReader, f: FieldPlan, where: string): unknown {
     case 'bool':
       return r.varint(f.name) !== 0n;
     case 'int64':
-      return int64ToJson(BigInt.asIntN(64, r.varint(f.name)));
+      return int64ToJson(wrapInt(r.varint(f.name), 64));
     case 'int32':
-      return Number(BigInt.asIntN(32, r.varint(f.name)));
+      return Number(wrapInt(r.varint(f.name), 32));
     case 'time':
       return decodeTime(r.bytes(f.name), where);
     case 'fieldsV1':
@@ -138,7 +139,7 @@ function decodeTime(bytes: Uint8Array, where: string): string | null {
     if (field === 1 || field === 2) {
       if (wire !== WIRE_VARINT) throw protobufError(r.where, `wrong wireType = ${wire} for field ${field === 1 ? 'Seconds' : 'Nanos'}`);
       const v = r.varint(field === 1 ? 'seconds' : 'nanos');
-      if (field === 1) seconds = BigInt.asIntN(64, v);
+      if (field === 1) seconds = wrapInt(v, 64);
     } else r.skip(wire, field);
   }
   return formatTime(seconds);
@@ -245,12 +246,12 @@ function base64Value(v: unknown, where: string): Uint8Array {
   return b;
 }
 
-export function int64FromJson(v: unknown, where: string, bits = 64): bigint {
+export function int64FromJson(v: unknown, where: string, bits: 32 | 64 = 64): bigint {
   let n: bigint;
   if (typeof v === 'bigint') n = v;
   else if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v);
   else throw objectError(where, `expected an integer (a number up to 2^53 or a bigint), got ${describe(v)} ${String(v)}`);
-  if (BigInt.asIntN(bits, n) !== n) throw objectError(where, `${n} overflows int${bits}`);
+  if (!fitsInt(n, bits)) throw objectError(where, `${n} overflows int${bits}`);
   return n;
 }
 

@@ -5,6 +5,8 @@
  */
 import { K8sEncError } from '../errors.ts';
 
+const UINT64_MASK = (1n << 64n) - 1n;
+
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
 export const WIRE_BYTES = 2;
@@ -30,33 +32,68 @@ export class WireReader {
 
   /** Up to 10 bytes, as an unsigned 64-bit value; longer varints overflow as they do in gogo. */
   varint(field = 'varint'): bigint {
+    const start = this.pos;
+    const end = this.scanVarint(field);
+    // Plain bigint arithmetic, not BigInt.asUintN: Node 20's optimizing compiler crashes on
+    // asUintN values flowing through loops (V8 RepresentationChangerError).
     let result = 0n;
-    for (let shift = 0n; ; shift += 7n) {
-      if (shift >= 64n) throw protobufError(this.where, `${field}: integer overflow`);
+    for (let j = end - 1; j >= start; j--) result = (result << 7n) | BigInt(this.buf[j]! & 0x7f);
+    return result & UINT64_MASK;
+  }
+
+  /** A varint known to be small (tags, lengths); values past 2^53 come back rounded. */
+  private smallVarint(field: string): number {
+    const start = this.pos;
+    const end = this.scanVarint(field);
+    if (end - start > 7) return Number(this.varintAt(start, end));
+    let result = 0;
+    for (let j = end - 1; j >= start; j--) result = result * 128 + (this.buf[j]! & 0x7f);
+    return result;
+  }
+
+  private varintAt(start: number, end: number): bigint {
+    let result = 0n;
+    for (let j = end - 1; j >= start; j--) result = (result << 7n) | BigInt(this.buf[j]! & 0x7f);
+    return result & UINT64_MASK;
+  }
+
+  /** Advances past one varint and returns its end. */
+  private scanVarint(field: string): number {
+    for (let n = 0; ; n++) {
+      if (n >= 10) throw protobufError(this.where, `${field}: integer overflow`);
       if (this.pos >= this.buf.length) throw protobufError(this.where, `${field}: unexpected EOF`);
-      const b = this.buf[this.pos++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asUintN(64, result);
+      if (this.buf[this.pos++]! < 0x80) return this.pos;
     }
   }
 
   tag(): { field: number; wire: number } {
-    const v = this.varint('tag');
+    const start = this.pos;
+    const end = this.scanVarint('tag');
+    const v = this.varintAt(start, end);
     const wire = Number(v & 7n);
     // Go truncates the field number to int32; anything that is not positive is illegal.
-    const field = Number(BigInt.asIntN(32, v >> 3n));
+    const low = Number((v >> 3n) & 0xffffffffn);
+    const field = low >= 2 ** 31 ? low - 2 ** 32 : low;
     if (wire === WIRE_END_GROUP) throw protobufError(this.where, 'wiretype end group for non-group');
     if (field <= 0) throw protobufError(this.where, `illegal tag ${field} (wire type ${wire})`);
     return { field, wire };
   }
 
   bytes(field: string): Uint8Array {
-    const len = BigInt.asIntN(64, this.varint(field));
-    if (len < 0n) throw protobufError(this.where, `${field}: negative length found during unmarshaling`);
-    if (len > BigInt(this.buf.length - this.pos)) throw protobufError(this.where, `${field}: unexpected EOF`);
+    const at = this.pos;
+    const len = this.smallVarint(field);
+    // Go reads the length as a 64-bit int: bit 63 (the tenth byte's low bit) makes it negative.
+    if (this.pos - at === 10 && (this.buf[this.pos - 1]! & 1) === 1) throw protobufError(this.where, `${field}: negative length found during unmarshaling`);
+    if (len > this.buf.length - this.pos) throw protobufError(this.where, `${field}: unexpected EOF`);
     const start = this.pos;
-    this.pos += Number(len);
+    this.pos += len;
     return this.buf.subarray(start, this.pos);
+  }
+
+  private tagWire(field: string): number {
+    const start = this.pos;
+    this.scanVarint(field);
+    return this.buf[start]! & 7;
   }
 
   private fixed(n: number, field: string): void {
@@ -94,8 +131,7 @@ export class WireReader {
       }
       if (depth === 0) return;
       if (this.done) throw protobufError(this.where, `${name}: unexpected EOF`);
-      const v = this.varint(name);
-      wire = Number(v & 7n);
+      wire = this.tagWire(name);
     }
   }
 }
@@ -104,7 +140,17 @@ export class WireWriter {
   private chunks: number[] = [];
 
   varint(v: bigint | number): this {
-    let x = BigInt.asUintN(64, BigInt(v));
+    if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      while (v >= 0x80) {
+        this.chunks.push((v % 0x80) | 0x80);
+        v = Math.floor(v / 0x80);
+      }
+      this.chunks.push(v);
+      return this;
+    }
+    // Two's complement for negatives, without BigInt.asUintN (see WireReader.varint).
+    let x = BigInt(v);
+    if (x < 0n) x += 1n << 64n;
     while (x >= 0x80n) {
       this.chunks.push(Number(x & 0x7fn) | 0x80);
       x >>= 7n;

@@ -3,6 +3,7 @@
  * `kubectl get -o yaml`): which strings would read back as something else and must be quoted,
  * how numbers print, and the natural ("9" before "10") order it sorts map keys in.
  */
+import { wrapInt } from './int64.ts';
 
 // ------------------------------------------------------------ would the plain form be a string?
 
@@ -130,9 +131,9 @@ export function yamlKeyLess(a: string, b: string): boolean {
       }
     }
     let ai = i;
-    for (; ai < ar.length && DIGIT.test(ar[ai]!); ai++) an = BigInt.asIntN(64, an * 10n + BigInt(ar[ai]!.codePointAt(0)! - 48));
+    for (; ai < ar.length && DIGIT.test(ar[ai]!); ai++) an = wrapInt(an * 10n + BigInt(ar[ai]!.codePointAt(0)! - 48), 64);
     let bi = i;
-    for (; bi < br.length && DIGIT.test(br[bi]!); bi++) bn = BigInt.asIntN(64, bn * 10n + BigInt(br[bi]!.codePointAt(0)! - 48));
+    for (; bi < br.length && DIGIT.test(br[bi]!); bi++) bn = wrapInt(bn * 10n + BigInt(br[bi]!.codePointAt(0)! - 48), 64);
     if (an !== bn) return an < bn;
     if (ai !== bi) return ai < bi;
     return ar[i]!.codePointAt(0)! < br[i]!.codePointAt(0)!;
