@@ -43,6 +43,13 @@ describe('kind and apiVersion', () => {
     assert.equal(decodeError(noVersion), `Object 'apiVersion' is missing in '${noVersion}'`);
     assert.equal(decodeError('# only a comment\n'), `Object 'Kind' is missing in '# only a comment\n'`);
   });
+  it('the quoted file never shows key secrets', () => {
+    const text = 'apiVersion: v1\nresources:\n- resources: [secrets]\n  providers: [{aescbc: {keys: [{name: k, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}}]\n';
+    const message = decodeError(text);
+    assert.equal(message, `Object 'Kind' is missing in '${text.replace('c2VjcmV0IGlzIHNlY3VyZQ==', 'REDACTED')}'`);
+    const json = '{"apiVersion": "v1", "resources": [{"providers": [{"secretbox": {"keys": [{"secret": "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="}]}}]}]}';
+    assert.ok(!decodeError(json).includes('YWJj'));
+  });
   it('kind and apiVersion are found case-insensitively, then strict decoding rejects the spelling', () => {
     assert.equal(
       decodeError(`Kind: EncryptionConfiguration\napiVersion: apiserver.config.k8s.io/v1\n${BODY}`),

@@ -74,8 +74,8 @@ function decode(bytes: Uint8Array, text: string): Decoded {
 
   const gvk = interpretKind(tree);
   if ('error' in gvk) return gvk;
-  if (gvk.kind === '') return { error: `Object 'Kind' is missing in '${text}'` };
-  if (gvk.version === '') return { error: `Object 'apiVersion' is missing in '${text}'` };
+  if (gvk.kind === '') return { error: `Object 'Kind' is missing in '${redactSecrets(text)}'` };
+  if (gvk.version === '') return { error: `Object 'apiVersion' is missing in '${redactSecrets(text)}'` };
   const current = gvk.group === GROUP && gvk.version === 'v1' && gvk.kind === 'EncryptionConfiguration';
   // Registered "due to a docs bug" so the 1.7/1.8 guides' files keep working.
   const legacy = gvk.group === '' && gvk.version === 'v1' && gvk.kind === 'EncryptionConfig';
@@ -91,6 +91,14 @@ function decode(bytes: Uint8Array, text: string): Decoded {
   strictErrors = [...strictErrors, ...typed.strictErrors];
   if (strictErrors.length > 0) return { error: `strict decoding error: ${strictErrors.join(', ')}` };
   return { raw: typed.config, legacy };
+}
+
+/**
+ * Upstream quotes the whole file in "is missing" errors, key secrets included; this library never
+ * outputs key material, so secret values are replaced (the rest of the text stays as upstream's).
+ */
+function redactSecrets(text: string): string {
+  return text.replace(/(["']?secret["']?[ \t]*:[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,}\]]+)/g, '$1REDACTED');
 }
 
 /** runtime's SimpleMetaFactory.Interpret: a lenient (case-insensitive) look at kind and apiVersion. */
