@@ -45,7 +45,20 @@ export { providersForResource, parseGroupResource } from './config/resources.ts'
 export { decodeObject } from './storage/decode.ts';
 export { encodeObject } from './storage/encode.ts';
 export { toJson, toYaml, forRestore } from './storage/output.ts';
-export type { KubeObject, ObjectMeta, OwnerReference, ManagedFieldsEntry, Secret, ConfigMap } from './storage/types.ts';
+export { UNDECODED_FIELD } from './storage/types.ts';
+export type {
+  KubeObject,
+  ObjectMeta,
+  OwnerReference,
+  ManagedFieldsEntry,
+  Secret,
+  ConfigMap,
+  Int64,
+  Timestamp,
+  UndecodedProtobuf,
+} from './storage/types.ts';
+export { RAW_FIELDS_KEY } from './storage/fields-v1.ts';
+export { parseJson } from './storage/json-parse.ts';
 
 // etcd
 export type { EtcdEntry, ScanItem, EtcdSource, EtcdRevisionInfo } from './etcd/source.ts';
