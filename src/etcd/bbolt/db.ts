@@ -9,8 +9,6 @@ export type BucketRef = { root: number; inline?: Node };
 
 /** bbolt B+trees are shallow (a few levels even for 8 GiB); deeper means a cycle in a corrupt file. */
 const MAX_DEPTH = 64;
-/** The page cache bound: at most this many bytes of nodes stay in memory. */
-const CACHE_BYTES = 16 << 20;
 
 /**
  * A read-only bbolt database over a file, read page by page on demand. Only trees reachable from
@@ -18,8 +16,6 @@ const CACHE_BYTES = 16 << 20;
  */
 export class BoltDb {
   readonly meta: Meta;
-  private readonly cache = new Map<number, Node>();
-  private cachedBytes = 0;
 
   constructor(
     private readonly file: RandomAccessFile,
@@ -33,26 +29,11 @@ export class BoltDb {
     return { root: this.meta.rootPgid };
   }
 
-  /** The branch or leaf node at `pgid`, validated. */
-  node(pgid: number): Node {
-    const hit = this.cache.get(pgid);
-    if (hit !== undefined) {
-      this.cache.delete(pgid); // re-insert: Map order is the LRU order
-      this.cache.set(pgid, hit);
-      return hit;
-    }
-    const node = this.readNode(pgid);
-    this.cache.set(pgid, node);
-    this.cachedBytes += node.buf.length;
-    for (const [id, old] of this.cache) {
-      if (this.cachedBytes <= CACHE_BYTES || id === pgid) break;
-      this.cache.delete(id);
-      this.cachedBytes -= old.buf.length;
-    }
-    return node;
-  }
-
-  private readNode(pgid: number): Node {
+  /**
+   * The branch or leaf node at `pgid`, validated: a view on the file's block cache, cheap to repeat.
+   * `wholeBlock` false for scattered reads, where reading the surrounding block would be waste.
+   */
+  node(pgid: number, wholeBlock = true): Node {
     const { pageSize, pgid: highWater, littleEndian } = this.meta;
     if (pgid < 2 || pgid >= highWater) {
       throw corrupt(pgid, `page ${pgid} is out of range: the database has pages 2..${highWater - 1}`);
@@ -61,7 +42,7 @@ export class BoltDb {
     if (start + pageSize > this.dataSize) {
       throw corrupt(pgid, `page ${pgid} lies beyond the end of the file (${this.dataSize} bytes): truncated file?`);
     }
-    let buf = this.file.read(start, pageSize);
+    let buf = this.file.read(start, pageSize, wholeBlock);
     const dv = new DataView(buf.buffer, buf.byteOffset, PAGE_HEADER_SIZE);
     const id = u64AsNumber(dv, 0, littleEndian);
     if (id !== pgid) throw corrupt(pgid, `page ${pgid}: header says page ${id}`);
@@ -70,7 +51,7 @@ export class BoltDb {
       if (pgid + overflow >= highWater || start + (1 + overflow) * pageSize > this.dataSize) {
         throw corrupt(pgid, `page ${pgid}: ${overflow} overflow pages run past the end of the database`);
       }
-      buf = this.file.read(start, (1 + overflow) * pageSize);
+      buf = this.file.read(start, (1 + overflow) * pageSize, wholeBlock);
     }
     return Node.parse(pgid, false, buf, littleEndian);
   }

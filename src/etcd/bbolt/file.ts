@@ -1,14 +1,22 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { K8sEncError } from '../../errors.ts';
 
+/** Reads go through aligned 1 MiB blocks: one syscall serves a few hundred pages of a forward walk. */
+const BLOCK_SIZE = 1 << 20;
+/** At most this many blocks (32 MiB) stay cached, whatever the file size. */
+const MAX_BLOCKS = 32;
+
 /**
  * Random access to a file that may be many GiB: synchronous positioned reads, because the per-page
  * path must stay cheap (an await per page would dominate a 100,000-key scan) and the reads come
- * from the OS page cache almost always.
+ * from the OS page cache almost always. Returned views are never written to, so callers may keep
+ * them after their block leaves the cache.
  */
 export class RandomAccessFile {
+  static readonly BLOCK_SIZE = BLOCK_SIZE;
   readonly size: number;
   private fd: number | null;
+  private readonly blocks = new Map<number, Uint8Array>();
 
   private constructor(
     readonly path: string,
@@ -28,10 +36,29 @@ export class RandomAccessFile {
     return new RandomAccessFile(path, fd);
   }
 
-  /** Exactly `length` bytes at `offset`, or an ERR_IO error (the caller checks bounds first). */
-  read(offset: number, length: number): Uint8Array {
+  /**
+   * Exactly `length` bytes at `offset` (the caller checks that they lie inside the file). With
+   * `wholeBlock` false a cache miss reads just these bytes: right for scattered reads.
+   */
+  read(offset: number, length: number, wholeBlock = true): Uint8Array {
+    const index = Math.floor(offset / BLOCK_SIZE);
+    const start = offset - index * BLOCK_SIZE;
+    if (start + length > BLOCK_SIZE) return this.readDirect(offset, length);
+    let block = this.blocks.get(index);
+    if (block === undefined) {
+      if (!wholeBlock) return this.readDirect(offset, length);
+      block = this.readDirect(index * BLOCK_SIZE, Math.min(BLOCK_SIZE, this.size - index * BLOCK_SIZE));
+      if (this.blocks.size >= MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
+      this.blocks.set(index, block);
+    }
+    if (start + length > block.length) return this.readDirect(offset, length); // the file grew
+    return block.subarray(start, start + length);
+  }
+
+  private readDirect(offset: number, length: number): Uint8Array {
     if (this.fd === null) throw new K8sEncError('ERR_IO', 'file is closed', { file: this.path });
-    const buf = new Uint8Array(length);
+    const b = Buffer.allocUnsafeSlow(length);
+    const buf = new Uint8Array(b.buffer, b.byteOffset, length);
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, buf, done, length - done, offset + done);
@@ -48,5 +75,6 @@ export class RandomAccessFile {
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+    this.blocks.clear();
   }
 }

@@ -11,11 +11,13 @@ export interface RevisionKey {
 const UNDERSCORE = 0x5f;
 const TOMBSTONE = 0x74;
 
-/** null for any other shape: upstream panics on it, a reader reports it. */
+/** Any other shape is corruption: upstream panics on it, a reader reports it. */
+export function isRevisionKey(k: Uint8Array): boolean {
+  return (k.length === 17 || (k.length === 18 && k[17] === TOMBSTONE)) && k[8] === UNDERSCORE;
+}
+
 export function parseRevisionKey(k: Uint8Array): RevisionKey | null {
-  if (k.length !== 17 && k.length !== 18) return null;
-  if (k[8] !== UNDERSCORE) return null;
-  if (k.length === 18 && k[17] !== TOMBSTONE) return null;
+  if (!isRevisionKey(k)) return null;
   return { main: be64(k, 0), sub: be64(k, 9), tombstone: k.length === 18 };
 }
 
