@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { etcdctlBinary } from './etcd-server.ts';
+import { etcdctlBinary, type EtcdTls } from './etcd-server.ts';
 
 const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto');
 
@@ -24,8 +25,11 @@ export class EtcdWriter {
     private readonly root: protobuf.Root,
   ) {}
 
-  static async connect(endpoint: string): Promise<EtcdWriter> {
-    const client = new grpc.Client(endpoint.replace(/^http:\/\//, ''), grpc.credentials.createInsecure());
+  static async connect(endpoint: string, tls?: EtcdTls): Promise<EtcdWriter> {
+    const creds = tls
+      ? grpc.credentials.createSsl(readFileSync(tls.cacert), readFileSync(tls.key), readFileSync(tls.cert))
+      : grpc.credentials.createInsecure();
+    const client = new grpc.Client(endpoint.replace(/^https?:\/\//, ''), creds);
     return new EtcdWriter(client, await loadEtcdProtos());
   }
 

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,9 +40,18 @@ export function etcdSkipReason(): string | false {
   return msg;
 }
 
+/** PEM files for a TLS etcd: a test CA, and a client certificate it signed. */
+export interface EtcdTls {
+  cacert: string;
+  cert: string;
+  key: string;
+}
+
 export interface EtcdServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://…` with `tls` */
   endpoint: string;
+  /** Set when started with `{ tls: true }`: the server then requires a client certificate. */
+  tls?: EtcdTls;
   dataDir: string;
   /** The member bbolt file (consistent once the server is stopped). */
   dbPath: string;
@@ -64,6 +74,45 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A throw-away CA plus server and client certificates for 127.0.0.1 (openssl CLI, P-256 keys). */
+export function makeTestCertificates(dir: string): EtcdTls & { serverCert: string; serverKey: string } {
+  const ssl = (...args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=k8s-enc test CA');
+  for (const [name, usage] of [['server', 'serverAuth'], ['client', 'clientAuth']] as const) {
+    ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    const ext = join(dir, `${name}.ext`);
+    writeFileSync(ext, `subjectAltName=IP:127.0.0.1\nextendedKeyUsage=${usage}\n`);
+    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', ext);
+  }
+  return {
+    cacert: join(dir, 'ca.crt'),
+    cert: join(dir, 'client.crt'),
+    key: join(dir, 'client.key'),
+    serverCert: join(dir, 'server.crt'),
+    serverKey: join(dir, 'server.key'),
+  };
+}
+
+function healthyTls(endpoint: string, tls: EtcdTls): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(
+      `${endpoint}/health`,
+      { ca: readFileSync(tls.cacert), cert: readFileSync(tls.cert), key: readFileSync(tls.key), timeout: 1000 },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(res.statusCode === 200 && body.includes('"health":"true"')));
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
 async function healthy(endpoint: string): Promise<boolean> {
   try {
     const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
@@ -80,15 +129,22 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts a one-member etcd on free loopback ports with a fresh data dir; retries if a port was taken. */
-export async function startEtcd(): Promise<EtcdServer> {
+/**
+ * Starts a one-member etcd on free loopback ports with a fresh data dir; retries if a port was
+ * taken. With `tls`, clients must use https and a certificate from the test CA (needs openssl).
+ */
+export async function startEtcd(opts: { tls?: boolean } = {}): Promise<EtcdServer> {
   const bin = etcdBinary();
   if (bin === null) throw new Error('no etcd binary found (install etcd-server or set ETCD_BIN)');
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const dataDir = await mkdtemp(join(tmpdir(), 'k8s-enc-etcd-'));
     const [client, peer] = [await freePort(), await freePort()];
-    const endpoint = `http://127.0.0.1:${client}`;
+    const certs = opts.tls === true ? makeTestCertificates(dataDir) : undefined;
+    const endpoint = `${certs ? 'https' : 'http'}://127.0.0.1:${client}`;
+    const tlsArgs = certs
+      ? [`--cert-file=${certs.serverCert}`, `--key-file=${certs.serverKey}`, `--trusted-ca-file=${certs.cacert}`, '--client-cert-auth']
+      : [];
     const peerUrl = `http://127.0.0.1:${peer}`;
     const child = spawn(
       bin,
@@ -102,6 +158,7 @@ export async function startEtcd(): Promise<EtcdServer> {
         `--initial-cluster=test=${peerUrl}`,
         '--logger=zap',
         '--log-level=error',
+        ...tlsArgs,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -119,8 +176,10 @@ export async function startEtcd(): Promise<EtcdServer> {
     };
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline && child.exitCode === null) {
-      if (await healthy(endpoint)) {
-        return { endpoint, dataDir, dbPath: join(dataDir, 'member', 'snap', 'db'), pid: child.pid!, halt, stop };
+      if (certs ? await healthyTls(endpoint, certs) : await healthy(endpoint)) {
+        const server: EtcdServer = { endpoint, dataDir, dbPath: join(dataDir, 'member', 'snap', 'db'), pid: child.pid!, halt, stop };
+        if (certs) server.tls = { cacert: certs.cacert, cert: certs.cert, key: certs.key };
+        return server;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
