@@ -9,13 +9,14 @@ import { openDatabaseFile } from './snapshot-file.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem } from './source.ts';
 
 /**
- * Pass 2 reads values in batches, in page order within a batch so the file is read forward. Big
- * batches make that order nearly sequential; the byte bound caps the copied values held at once.
+ * Pass 2 reads values in key-ordered batches, grouped by file block within a batch so the file is
+ * read forward. Big batches make that nearly one sequential read; the byte bound caps the copied
+ * values held at once.
  */
 const BATCH_ENTRIES = 65536;
 const BATCH_BYTES = 64 << 20;
 /** Read a whole file block for a batch when it needs at least this many entries from it. */
-const DENSE_BLOCK_PAGES = 16;
+const DENSE_BLOCK_ENTRIES = 16;
 
 /**
  * Reads etcd's state out of an `etcdctl snapshot save` file or a member `db` file, without etcd.
@@ -111,6 +112,7 @@ class SnapshotSource implements EtcdSource {
     yield* this.readBatch(index, batch, batchBytes);
   }
 
+  /** One walk over the key bucket: it is in revision order, so a key's revisions can lie anywhere. */
   async get(key: Uint8Array, opts: { revision?: number } = {}): Promise<EtcdEntry | null> {
     const revision = await this.checkRevision(opts.revision);
     const index = indexKeyBucket(this.db, this.keyBucket, { prefix: key, exact: true, revision });
@@ -162,7 +164,7 @@ class SnapshotSource implements EtcdSource {
       // In page order, neighbours share a page: parse it once.
       if (node === undefined || node.page !== page[slot]) {
         const b = blocks[i]!;
-        node = this.db.node(page[slot]!, starts[b + 1]! - starts[b]! >= DENSE_BLOCK_PAGES);
+        node = this.db.node(page[slot]!, starts[b + 1]! - starts[b]! >= DENSE_BLOCK_ENTRIES);
       }
       try {
         const kv = decodeKeyValue(node.value(elem[slot]!));
