@@ -1,0 +1,82 @@
+/**
+ * One gRPC connection to a KMS plugin, with the apiserver's call options (SPEC §3.8): insecure
+ * (a unix socket), wait-for-ready, and a deadline of the provider's timeout on every call.
+ */
+import { statSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { K8sEncError } from '../errors.ts';
+import { goQuote } from '../transformers/go-quote.ts';
+import type { KmsProviderInfo } from '../transformers/types.ts';
+import { parseKmsEndpoint, type KmsSocket } from './endpoint.ts';
+
+/** The apiserver's default when the configuration gives no `timeout`. */
+export const DEFAULT_KMS_TIMEOUT_MS = 3000;
+
+// grpc-go's codes.Code names, so a plugin failure reads as the apiserver logs it.
+const GO_CODE_NAMES = [
+  'OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists',
+  'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange',
+  'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated',
+];
+
+export interface PluginChannel {
+  readonly info: KmsProviderInfo;
+  /**
+   * One unary call. Fails with ERR_KMS `KMS provider "<name>" at <endpoint>: [<context>: ]rpc error:
+   * code = … desc = …`, the last part as grpc-go prints a status.
+   */
+  call<T>(method: string, request: Uint8Array, decode: (response: Uint8Array) => T, context?: string): Promise<T>;
+  /** An ERR_KMS error with exactly the apiserver's text; the provider goes in the context. */
+  upstream(message: string): K8sEncError;
+  close(): void;
+}
+
+export function openPluginChannel(info: KmsProviderInfo, timeoutMs: number, authority?: string): PluginChannel {
+  const socket = parseKmsEndpoint(info.endpoint);
+  const options: grpc.ChannelOptions = authority === undefined ? {} : { 'grpc.default_authority': authority };
+  const client = new grpc.Client(socket.target, grpc.credentials.createInsecure(), options);
+  const provider = `kms:${info.apiVersion}:${info.name}`;
+  const where = `KMS provider ${goQuote(info.name)} at ${info.endpoint}`;
+  const fail = (message: string, cause?: unknown) => new K8sEncError('ERR_KMS', `${where}: ${message}`, { provider, cause });
+
+  return {
+    info,
+    upstream: (message) => new K8sEncError('ERR_KMS', message, { provider }),
+    call(method, request, decode, context) {
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(
+          method,
+          (r: Uint8Array) => Buffer.from(r.buffer, r.byteOffset, r.byteLength),
+          (b: Buffer) => decode(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+          request,
+          new grpc.Metadata({ waitForReady: true }),
+          { deadline: Date.now() + timeoutMs },
+          (err, response) => {
+            if (err) {
+              const text = statusText(err) + missingSocketHint(socket, err);
+              reject(fail(context === undefined ? text : `${context}: ${text}`, err));
+            } else resolve(response!);
+          },
+        );
+      });
+    },
+    close: () => client.close(),
+  };
+}
+
+/** grpc-go's status error text: `rpc error: code = Unavailable desc = ...`. */
+function statusText(err: grpc.ServiceError): string {
+  const name = GO_CODE_NAMES[err.code] ?? `Code(${err.code})`;
+  return `rpc error: code = ${name} desc = ${err.details}`;
+}
+
+// With wait-for-ready a missing plugin shows only as a deadline; say why when it is plain to see.
+function missingSocketHint(socket: KmsSocket, err: grpc.ServiceError): string {
+  if (socket.abstract || (err.code !== grpc.status.DEADLINE_EXCEEDED && err.code !== grpc.status.UNAVAILABLE)) return '';
+  try {
+    statSync(socket.path);
+    return '';
+  } catch {
+    return ` (no socket at ${socket.path}: is the KMS plugin running?)`;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Connects a configured KMS provider to its running plugin: what `TransformerOptions.kms`
+ * expects, for use against real plugins (e.g. to read a restored cluster's data).
+ */
+import type { KmsProviderInfo, KmsService, KmsV1Service, KmsV2Service } from '../transformers/types.ts';
+import { DEFAULT_KMS_TIMEOUT_MS, openPluginChannel } from './channel.ts';
+import { createKmsV1Client } from './grpc-v1.ts';
+import { createKmsV2Client } from './grpc-v2.ts';
+
+export interface KmsPluginOptions extends KmsProviderInfo {
+  /** Deadline of each call: the provider's `timeout` (default 3 s). */
+  timeoutMs?: number;
+  /** KMS v2: how long a healthy Status is reused (see HEALTHY_STATUS_CACHE_MS). */
+  statusCacheMs?: number;
+}
+
+export type KmsPlugin = (KmsV1Service | KmsV2Service) & {
+  /** Ends the connection; later calls fail. */
+  close(): void;
+};
+
+const open = new Set<KmsPlugin>();
+
+/**
+ * A client for the plugin at `endpoint` (`unix:///path` or `unix:///@name`). It connects on its
+ * first call, so providers whose values are never read need no running plugin. Throws ERR_KMS for
+ * an endpoint that is not a unix socket.
+ */
+export function connectKmsPlugin(o: KmsPluginOptions): KmsPlugin & KmsService {
+  const info: KmsProviderInfo = { name: o.name, apiVersion: o.apiVersion, endpoint: o.endpoint };
+  const timeoutMs = o.timeoutMs ?? DEFAULT_KMS_TIMEOUT_MS;
+  // The apiserver sets the :authority "localhost" for v2 only; v1 keeps gRPC's default.
+  const channel = openPluginChannel(info, timeoutMs, o.apiVersion === 'v2' ? 'localhost' : undefined);
+  const service =
+    o.apiVersion === 'v1'
+      ? createKmsV1Client(channel)
+      : createKmsV2Client(channel, o.statusCacheMs === undefined ? {} : { statusCacheMs: o.statusCacheMs });
+  const plugin: KmsPlugin = {
+    ...service,
+    close() {
+      open.delete(plugin);
+      channel.close();
+    },
+  };
+  open.add(plugin);
+  return plugin;
+}
+
+/** Closes every plugin connection opened by connectKmsPlugin and not yet closed. */
+export function closeKmsPlugins(): void {
+  for (const p of [...open]) p.close();
+}

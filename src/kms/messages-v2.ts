@@ -1,0 +1,67 @@
+/** KMS v2 plugin messages (proto/kms/v2.proto; k8s.io/kms apis/v2). */
+import { forEachField, MessageWriter, protoString, readMapEntry } from './wire.ts';
+
+export const V2_SERVICE = '/v2.KeyManagementService';
+
+export interface StatusResponse {
+  version: string;
+  healthz: string;
+  keyID: string;
+}
+
+export interface EncryptResponse {
+  ciphertext: Uint8Array;
+  keyID: string;
+  annotations: Record<string, Uint8Array>;
+}
+
+export interface DecryptRequest {
+  ciphertext: Uint8Array;
+  uid: string;
+  keyID: string;
+  annotations?: Record<string, Uint8Array>;
+}
+
+export const encodeStatusRequest = (): Uint8Array => new Uint8Array(0);
+
+export function decodeStatusResponse(buf: Uint8Array): StatusResponse {
+  const r: StatusResponse = { version: '', healthz: '', keyID: '' };
+  forEachField(buf, (field, v) => {
+    if (field === 1) r.version = protoString(v);
+    else if (field === 2) r.healthz = protoString(v);
+    else if (field === 3) r.keyID = protoString(v);
+  });
+  return r;
+}
+
+export function encodeEncryptRequest(plaintext: Uint8Array, uid: string): Uint8Array {
+  return new MessageWriter().bytes(1, plaintext).string(2, uid).finish();
+}
+
+export function decodeEncryptResponse(buf: Uint8Array): EncryptResponse {
+  // Null prototype: an annotation key is plugin-chosen text, `__proto__` included.
+  const r: EncryptResponse = { ciphertext: new Uint8Array(0), keyID: '', annotations: Object.create(null) };
+  forEachField(buf, (field, v) => {
+    if (field === 1) r.ciphertext = v;
+    else if (field === 2) r.keyID = protoString(v);
+    else if (field === 3) readMapEntry(v, r.annotations);
+  });
+  return r;
+}
+
+export function encodeDecryptRequest(req: DecryptRequest): Uint8Array {
+  return new MessageWriter()
+    .bytes(1, req.ciphertext)
+    .string(2, req.uid)
+    .string(3, req.keyID)
+    .map(4, req.annotations)
+    .finish();
+}
+
+export function decodeDecryptResponse(buf: Uint8Array): Uint8Array {
+  let plaintext: Uint8Array = new Uint8Array(0);
+  forEachField(buf, (field, v) => {
+    if (field === 1) plaintext = v;
+  });
+  return plaintext;
+}
