@@ -1,11 +1,10 @@
 import type { BackendName, CryptoBackend } from './backend.ts';
 import { nobleBackend } from './noble.ts';
+import { importNodeSibling, isNode } from '../node-only.ts';
 
-// Loaded through a dynamic import so that browser bundles never need node:crypto.
-const nodeBackend: CryptoBackend | undefined =
-  typeof process !== 'undefined' && process.versions?.node !== undefined
-    ? (await import('./node.ts')).nodeBackend
-    : undefined;
+const nodeBackend: CryptoBackend | undefined = isNode
+  ? (await importNodeSibling<typeof import('./node.ts')>(import.meta.url, 'node')).nodeBackend
+  : undefined;
 
 /** OpenSSL on Node, the pure backend elsewhere; `name` overrides. */
 export function getBackend(name?: BackendName): CryptoBackend {
