@@ -18,6 +18,7 @@ export const HELP_OPTION: OptionSpec = { help: { type: 'boolean', short: 'h' } }
 export const CONFIG_OPTIONS: OptionSpec = {
   'encryption-provider-config': { type: 'string', short: 'c' },
   'etcd-prefix': { type: 'string', default: '/registry' },
+  'kms-endpoint': { type: 'string', multiple: true },
 };
 
 export const SOURCE_OPTIONS: OptionSpec = {
@@ -31,7 +32,7 @@ export const SOURCE_OPTIONS: OptionSpec = {
 };
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -65,6 +66,12 @@ export function parseCommandArgs(command: string, argv: string[], options: Optio
 export function str(p: Parsed, name: string): string | undefined {
   const v = p.values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** A repeatable string flag's values, in command-line order. */
+export function strs(p: Parsed, name: string): string[] {
+  const v = p.values[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
 export function flag(p: Parsed, name: string): boolean {

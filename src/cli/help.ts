@@ -9,7 +9,12 @@ const SOURCE = `  Where the data is (exactly one):
 
 const CONFIG = `  -c, --encryption-provider-config FILE
                             the EncryptionConfiguration the apiserver uses (holds the keys)
-      --etcd-prefix PREFIX  the apiserver's --etcd-prefix (default /registry)`;
+      --etcd-prefix PREFIX  the apiserver's --etcd-prefix (default /registry)
+      --kms-endpoint NAME=unix:///PATH
+                            reach KMS provider NAME's plugin at this socket (unix:///@NAME: abstract)
+                            instead of the configured endpoint; repeat for several providers
+  KMS providers: values they wrote are read (and written) through their running plugin, over gRPC
+  on the unix socket of the configuration's \`endpoint\`, each call limited by its \`timeout\` (default 3s).`;
 
 export const HELP: Record<string, string> = {
   main: `k8s-enc reads and writes Kubernetes encryption-at-rest data exactly as kube-apiserver does.

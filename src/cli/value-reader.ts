@@ -11,7 +11,7 @@ import { parseEtcdKey } from '../etcd/keys.ts';
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
 import { decodeObject } from '../storage/decode.ts';
 import type { KubeObject } from '../storage/types.ts';
-import type { Transformer } from '../transformers/types.ts';
+import type { Transformer, TransformerOptions } from '../transformers/types.ts';
 import { parseValuePrefix, type ValuePrefix } from './value-prefix.ts';
 
 export interface ValueReport {
@@ -82,7 +82,12 @@ export interface ValueReader {
   read(key: Uint8Array, value: Uint8Array, resource?: string, opts?: { decode?: boolean }): Promise<ValueReport>;
 }
 
-export function createValueReader(config: EncryptionConfig | null, etcdPrefix: string): ValueReader {
+/** `options` connects KMS providers to their plugins (see kms.ts); one object for the whole run. */
+export function createValueReader(
+  config: EncryptionConfig | null,
+  etcdPrefix: string,
+  options?: TransformerOptions,
+): ValueReader {
   const chains = new Map<string, { transformer: Transformer; names: (provider: string) => string[] }>();
   function chainFor(resource: string | null) {
     const id = resource ?? '';
@@ -91,7 +96,7 @@ export function createValueReader(config: EncryptionConfig | null, etcdPrefix: s
       // A key we cannot place gets what unconfigured resources get: the bare identity.
       const cfg = resource === null ? null : config;
       const providers = cfg === null ? null : providersForResource(cfg, id);
-      c = { transformer: createTransformer(cfg, id), names: namesFor(providers) };
+      c = { transformer: createTransformer(cfg, id, options), names: namesFor(providers) };
       chains.set(id, c);
     }
     return c;

@@ -3,11 +3,12 @@ import { parseEtcdKey } from '../../etcd/keys.ts';
 import { K8sEncError } from '../../errors.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
 import { HELP } from '../help.ts';
+import { connectKmsPlugins } from '../kms.ts';
 import { INPUT_FORMATS, parseValueInput } from '../input.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { formatObject } from '../object-output.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
-import { createValueReader } from '../value-reader.ts';
+import { createValueReader, type ValueReport } from '../value-reader.ts';
 
 const OPTIONS = {
   ...CONFIG_OPTIONS,
@@ -35,6 +36,8 @@ export async function decryptCommand(argv: string[], io: CliIo): Promise<number>
   const inputFormat = oneOf('decrypt', 'input-format', str(p, 'input-format'), INPUT_FORMATS, 'auto');
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const config = await loadConfig('decrypt', p);
+  // KMS plugins are connected on first use, so nothing is left open if reading the input fails.
+  const kms = connectKmsPlugins('decrypt', p, config);
   const input = parseValueInput(await readValueArg('decrypt', p.positionals, io), inputFormat);
   const flagKey = str(p, 'etcd-key');
   const keyBytes = flagKey !== undefined ? utf8(flagKey) : input.key;
@@ -42,7 +45,12 @@ export async function decryptCommand(argv: string[], io: CliIo): Promise<number>
     throw new UsageError('decrypt', 'the etcd key is needed (it is the authenticated data and picks the chain): pass --etcd-key or etcdctl get output');
   }
   const resource = resourceOfKey('decrypt', fromUtf8(keyBytes), etcdPrefix);
-  const report = await createValueReader(config, etcdPrefix).read(keyBytes, input.value, resource, { decode: format !== 'raw' });
+  let report: ValueReport;
+  try {
+    report = await createValueReader(config, etcdPrefix, kms.options).read(keyBytes, input.value, resource, { decode: format !== 'raw' });
+  } finally {
+    kms.close();
+  }
   if (report.status === 'error') {
     const upstream = report.upstreamError === undefined ? '' : ` (apiserver: ${report.upstreamError})`;
     throw new K8sEncError(report.code ?? 'ERR_INPUT', report.error + upstream, { etcdKey: report.key });

@@ -6,6 +6,7 @@ import { encodeObject } from '../../storage/encode.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, requireStr, str } from '../args.ts';
 import { HELP } from '../help.ts';
+import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
 import { resourceOfKey } from './decrypt.ts';
@@ -48,9 +49,16 @@ export async function encryptCommand(argv: string[], io: CliIo): Promise<number>
   const key = requireStr('encrypt', p, 'etcd-key', ': it is the authenticated data and picks the chain');
   const resource = resourceOfKey('encrypt', key, str(p, 'etcd-prefix')!);
   const config = await loadConfig('encrypt', p);
+  // KMS plugins are connected on first use, so nothing is left open if reading the input fails.
+  const kms = connectKmsPlugins('encrypt', p, config);
   const input = await readValueArg('encrypt', p.positionals, io);
   const plaintext = inputFormat === 'raw' || startsWith(input, PROTOBUF_MAGIC) ? input : encodeObject(parseObject(input));
-  const stored = await createTransformer(config, resource).toStorage(plaintext, utf8(key));
+  let stored: Uint8Array;
+  try {
+    stored = await createTransformer(config, resource, kms.options).toStorage(plaintext, utf8(key));
+  } finally {
+    kms.close();
+  }
   await io.stdout.write(format === 'raw' ? stored : (format === 'hex' ? toHex(stored) : toBase64(stored)) + '\n');
   return EXIT_OK;
 }

@@ -8,6 +8,7 @@ import type { KubeObject } from '../../storage/types.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError, type Parsed } from '../args.ts';
 import { makePrivateDir, writeFileAtomic } from '../atomic-write.ts';
 import { HELP } from '../help.ts';
+import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_ERROR, EXIT_OK, type CliIo } from '../io.ts';
 import { createObjectWriter, formatObject, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
 import { startProgress } from '../progress.ts';
@@ -100,8 +101,9 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const t = target(p, etcdPrefix);
   const revision = revisionOf('get', p);
   const config = await loadConfig('get', p);
+  const kms = connectKmsPlugins('get', p, config);
   const source = await openSource('get', p);
-  const reader = createValueReader(config, etcdPrefix);
+  const reader = createValueReader(config, etcdPrefix, kms.options);
   const progress = startProgress(io, `reading ${t.resource.qualified}`);
   const ext = format === 'yaml' ? 'yaml' : 'json';
   const writer: ObjectWriter | null = outDir === undefined ? createObjectWriter(io.stdout, format, t.keys !== undefined) : null;
@@ -129,6 +131,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
     }
   } finally {
     await progress.done();
+    kms.close();
     await source.close();
   }
   if (t.keys !== undefined && found === 0 && failed === 0) {

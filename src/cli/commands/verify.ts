@@ -3,6 +3,7 @@ import { normalizeEtcdPrefix, parseEtcdKey } from '../../etcd/keys.ts';
 import type { ScanItem } from '../../etcd/source.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
 import { HELP } from '../help.ts';
+import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
@@ -82,8 +83,9 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const revision = revisionOf('verify', p);
   const config = await loadConfig('verify', p);
+  const kms = connectKmsPlugins('verify', p, config);
   const source = await openSource('verify', p);
-  const reader = createValueReader(config, etcdPrefix);
+  const reader = createValueReader(config, etcdPrefix, kms.options);
   const summary: VerifySummary = { keys: 0, ok: 0, plaintext: 0, failed: 0, stale: 0, byProvider: [] };
   const progress = startProgress(io, 'verifying');
   try {
@@ -97,6 +99,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
     }
   } finally {
     await progress.done();
+    kms.close();
     await source.close();
   }
   if (format === 'ndjson') await io.stdout.write(JSON.stringify({ summary }) + '\n');
