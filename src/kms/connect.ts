@@ -14,10 +14,12 @@ export interface KmsPluginOptions extends KmsProviderInfo {
   statusCacheMs?: number;
 }
 
-export type KmsPlugin = (KmsV1Service | KmsV2Service) & {
+export interface Closable {
   /** Ends the connection; later calls fail. */
   close(): void;
-};
+}
+
+export type KmsPlugin = KmsService & Closable;
 
 const open = new Set<KmsPlugin>();
 
@@ -26,7 +28,10 @@ const open = new Set<KmsPlugin>();
  * first call, so providers whose values are never read need no running plugin. Throws ERR_KMS for
  * an endpoint that is not a unix socket.
  */
-export function connectKmsPlugin(o: KmsPluginOptions): KmsPlugin & KmsService {
+export function connectKmsPlugin(o: KmsPluginOptions & { apiVersion: 'v1' }): KmsV1Service & Closable;
+export function connectKmsPlugin(o: KmsPluginOptions & { apiVersion: 'v2' }): KmsV2Service & Closable;
+export function connectKmsPlugin(o: KmsPluginOptions): KmsPlugin;
+export function connectKmsPlugin(o: KmsPluginOptions): KmsPlugin {
   const info: KmsProviderInfo = { name: o.name, apiVersion: o.apiVersion, endpoint: o.endpoint };
   const timeoutMs = o.timeoutMs ?? DEFAULT_KMS_TIMEOUT_MS;
   // The apiserver sets the :authority "localhost" for v2 only; v1 keeps gRPC's default.
