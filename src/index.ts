@@ -35,6 +35,10 @@ export {
 } from './transformers/kms-v2-object.ts';
 export type { EncryptedObject } from './transformers/kms-v2-object.ts';
 
+// KMS plugin clients (gRPC over unix sockets, as kube-apiserver calls them)
+export { connectKmsPlugin, closeKmsPlugins } from './kms/connect.ts';
+export type { KmsPlugin, KmsPluginOptions, Closable } from './kms/connect.ts';
+
 // EncryptionConfiguration
 export type { EncryptionConfig, ResourceConfig, ProviderConfig, KeyConfig } from './config/types.ts';
 export { parseEncryptionConfig } from './config/parse.ts';
