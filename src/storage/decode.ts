@@ -6,13 +6,14 @@
  */
 import { toBase64 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
+import { WIRE_BYTES } from '../protobuf/wire.ts';
 import { openEnvelope } from './envelope.ts';
 import { parseJson } from './json-parse.ts';
 import { decodeMessage } from './message-codec.ts';
 import { stringFromRawBytes } from './raw-string.ts';
 import { ObjectMetaPlan, TYPED_KINDS } from './schema.ts';
 import { UNDECODED_FIELD, type KubeObject, type ObjectMeta, type UndecodedProtobuf } from './types.ts';
-import { WIRE_BYTES, WireReader } from './wire.ts';
+import { WireReader } from './wire.ts';
 
 const JSON_OPEN_BRACE = 0x7b;
 

@@ -5,8 +5,9 @@
  */
 import { concatBytes, startsWith, toHex, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
+import { WIRE_BYTES, WireWriter } from '../protobuf/wire.ts';
 import { stringFromRawBytes, rawBytesFromString } from './raw-string.ts';
-import { protobufError, WIRE_BYTES, WireReader, WireWriter } from './wire.ts';
+import { protobufError, WireReader } from './wire.ts';
 
 export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
 const ENCRYPTED_PREFIX = utf8('k8s:enc:');

@@ -7,13 +7,14 @@
  */
 import { compareBytes, decodeBase64Strict, toBase64 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
+import { WIRE_BYTES, WIRE_VARINT, WireWriter } from '../protobuf/wire.ts';
 import { fieldsV1FromRaw, fieldsV1ToRaw } from './fields-v1.ts';
 import { fitsInt, wrapInt } from './int64.ts';
 import { setOwn } from './json-parse.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
 import { formatTime, parseTime, ZERO_TIME_SECONDS } from './rfc3339.ts';
 import type { FieldPlan, MessagePlan } from './schema.ts';
-import { protobufError, WIRE_BYTES, WIRE_VARINT, WireReader, WireWriter } from './wire.ts';
+import { protobufError, WireReader } from './wire.ts';
 
 type Json = Record<string, unknown>;
 
@@ -97,11 +98,11 @@ function decodeSingle(r: WireReader, f: FieldPlan, where: string): unknown {
     case 'bytes':
       return toBase64(r.bytes(f.name));
     case 'bool':
-      return r.varint(f.name) !== 0n;
+      return r.uint64(f.name) !== 0n;
     case 'int64':
-      return int64ToJson(wrapInt(r.varint(f.name), 64));
+      return int64ToJson(wrapInt(r.uint64(f.name), 64));
     case 'int32':
-      return Number(wrapInt(r.varint(f.name), 32));
+      return Number(wrapInt(r.uint64(f.name), 32));
     case 'time':
       return decodeTime(r.bytes(f.name), where);
     case 'fieldsV1':
@@ -138,7 +139,7 @@ function decodeTime(bytes: Uint8Array, where: string): string | null {
     const { field, wire } = r.tag();
     if (field === 1 || field === 2) {
       if (wire !== WIRE_VARINT) throw protobufError(r.where, `wrong wireType = ${wire} for field ${field === 1 ? 'Seconds' : 'Nanos'}`);
-      const v = r.varint(field === 1 ? 'seconds' : 'nanos');
+      const v = r.uint64(field === 1 ? 'seconds' : 'nanos');
       if (field === 1) seconds = wrapInt(v, 64);
     } else r.skip(wire, field);
   }
