@@ -10,7 +10,7 @@ import { loadSodium } from '../src/crypto/batch-sodium.ts';
 import { getBackend } from '../src/crypto/select.ts';
 import { createCryptoPool, mapOrdered, type CryptoPool } from '../src/crypto/workers.ts';
 import { etcdKeys, IV_LENGTH, KEY, plaintexts, prefixOf, PROVIDERS, type Provider } from './inputs.ts';
-import { peakRssMB, type Row } from './results.ts';
+import { collectGarbage, peakRssMB, type Row } from './results.ts';
 
 const CHUNK = 1024;
 
@@ -101,6 +101,7 @@ async function writePooled(pool: CryptoPool, b: CryptoBackend, p: Provider, plai
 async function best(reps: number, fn: () => unknown): Promise<number> {
   let min = Infinity;
   for (let r = 0; r < reps; r++) {
+    collectGarbage();
     const t = performance.now();
     await fn();
     min = Math.min(min, performance.now() - t);
