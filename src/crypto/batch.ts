@@ -8,12 +8,11 @@
  * short, not block-aligned, the 16-byte aescbc body that panics upstream) is a caller bug here.
  */
 import type { CryptoBackend } from './backend.ts';
+import { importNodeSibling, isNode } from '../node-only.ts';
 
 type NodeBatch = typeof import('./batch-node.ts');
 
-// Loaded through a dynamic import so that browser bundles never need node:crypto.
-const nodeBatch: NodeBatch | undefined =
-  typeof process !== 'undefined' && process.versions?.node !== undefined ? await import('./batch-node.ts') : undefined;
+const nodeBatch: NodeBatch | undefined = isNode ? await importNodeSibling<NodeBatch>(import.meta.url, 'batch-node') : undefined;
 
 const EMPTY = new Uint8Array(0);
 
