@@ -1,4 +1,5 @@
-import { WireError, WireReader, WireWriter } from './protowire.ts';
+import { WIRE_BYTES, WIRE_VARINT, WireWriter } from '../protobuf/wire.ts';
+import { WireError, WireReader } from './protowire.ts';
 
 /** etcdserverpb.RangeRequest (proto/etcd/rpc.proto), the fields a read-only scan sets. */
 export interface RangeRequest {
@@ -19,11 +20,11 @@ export interface RangeResponse {
 
 export function encodeRangeRequest(req: RangeRequest): Uint8Array {
   return new WireWriter()
-    .bytesField(1, req.key)
-    .bytesField(2, req.rangeEnd ?? new Uint8Array(0))
-    .varintField(3, req.limit ?? 0)
-    .varintField(4, req.revision ?? 0)
-    .varintField(9, req.countOnly === true ? 1 : 0)
+    .optionalBytes(1, req.key)
+    .optionalBytes(2, req.rangeEnd ?? new Uint8Array(0))
+    .optionalVarint(3, req.limit ?? 0)
+    .optionalVarint(4, req.revision ?? 0)
+    .optionalVarint(9, req.countOnly === true ? 1 : 0)
     .finish();
 }
 
@@ -31,15 +32,13 @@ export function decodeRangeResponse(buf: Uint8Array): RangeResponse {
   const out: RangeResponse = { revision: 0, kvs: [], more: false, count: 0 };
   const r = new WireReader(buf);
   while (!r.done) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wireType = tag & 7;
-    if (field === 1 && wireType === 2) out.revision = headerRevision(r.bytes());
-    else if (field === 2 && wireType === 2) out.kvs.push(r.bytes());
-    else if (field === 3 && wireType === 0) out.more = r.varint() !== 0;
-    else if (field === 4 && wireType === 0) out.count = r.varint();
-    else if (field >= 1 && field <= 4) throw new WireError(`proto: wrong wireType = ${wireType} for field ${field}`);
-    else r.skip(wireType);
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === WIRE_BYTES) out.revision = headerRevision(r.bytes('Header'));
+    else if (field === 2 && wire === WIRE_BYTES) out.kvs.push(r.bytes('Kvs'));
+    else if (field === 3 && wire === WIRE_VARINT) out.more = r.int64('More') !== 0;
+    else if (field === 4 && wire === WIRE_VARINT) out.count = r.int64('Count');
+    else if (field >= 1 && field <= 4) throw new WireError(`proto: wrong wireType = ${wire} for field ${field}`);
+    else r.skip(wire, field);
   }
   return out;
 }
@@ -48,9 +47,9 @@ function headerRevision(buf: Uint8Array): number {
   const r = new WireReader(buf);
   let revision = 0;
   while (!r.done) {
-    const tag = r.varint();
-    if (tag === (3 << 3)) revision = r.varint();
-    else r.skip(tag & 7);
+    const { field, wire } = r.tag();
+    if (field === 3 && wire === WIRE_VARINT) revision = r.int64('Revision');
+    else r.skip(wire, field);
   }
   return revision;
 }

@@ -1,40 +1,44 @@
 /**
- * Varint bits, shared by the gogo-style reader and the protobuf-go-style consume functions: those
- * differ in what they accept and how they fail, not in how the bits add up. A uint64 is handled as
- * two uint32 halves so the hot paths stay on numbers (no bigint, and never BigInt.asUintN, which
- * crashes Node 20's optimizing compiler in loops).
+ * Varint decoding, shared by the gogo-style reader and the protobuf-go-style consume functions:
+ * those differ in what they accept and how they fail, not in how the bits add up. A uint64 is
+ * kept as two uint32 halves so the hot paths stay on numbers (no bigint, and never BigInt.asUintN,
+ * which crashes Node 20's optimizing compiler in loops).
  */
 
-/** varintEnd's answer when the buffer ends inside the varint. */
+/** decodeVarint's answer when the buffer ends inside the varint. */
 export const VARINT_TRUNCATED = -1;
-/** varintEnd's answer when ten bytes all have the continuation bit. */
+/** decodeVarint's answer when ten bytes all have the continuation bit. */
 export const VARINT_TOO_LONG = -2;
 
-/** The index just past the varint starting at `pos`, or one of the negative answers above. */
-export function varintEnd(buf: Uint8Array, pos: number): number {
-  const limit = pos + 10;
-  for (let i = pos; i < limit; i++) {
-    if (i >= buf.length) return VARINT_TRUNCATED;
-    if (buf[i]! < 0x80) return i + 1;
+/** A uint64 as two unsigned 32-bit halves. */
+export interface Halves {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Decodes the varint at `pos` into `out` (a tenth byte's bits past 63 dropped, as Go drops them)
+ * and returns the index just past it, or one of the negative answers above.
+ */
+export function decodeVarint(buf: Uint8Array, pos: number, out: Halves): number {
+  let lo = 0;
+  let hi = 0;
+  const len = buf.length;
+  for (let i = 0, shift = 0; i < 10; i++, shift += 7) {
+    if (pos + i >= len) return VARINT_TRUNCATED;
+    const b = buf[pos + i]!;
+    if (shift < 28) lo |= (b & 0x7f) << shift;
+    else if (shift === 28) {
+      lo |= (b & 0x0f) << 28;
+      hi = (b & 0x7f) >>> 4;
+    } else hi |= (b & 0x7f) << (shift - 32);
+    if (b < 0x80) {
+      out.lo = lo >>> 0;
+      out.hi = hi >>> 0;
+      return pos + i + 1;
+    }
   }
   return VARINT_TOO_LONG;
-}
-
-/** Bits 0..31 of the varint in [start, end), unsigned. */
-export function varintLow32(buf: Uint8Array, start: number, end: number): number {
-  const stop = Math.min(end, start + 5);
-  let lo = 0;
-  // the fifth byte contributes bits 28..31; `<<` drops the rest, which varintHigh32 takes
-  for (let i = start, shift = 0; i < stop; i++, shift += 7) lo |= (buf[i]! & 0x7f) << shift;
-  return lo >>> 0;
-}
-
-/** Bits 32..63 of the varint in [start, end), unsigned; a tenth byte's bits past 63 are dropped, as Go drops them. */
-export function varintHigh32(buf: Uint8Array, start: number, end: number): number {
-  if (end - start < 5) return 0;
-  let hi = (buf[start + 4]! & 0x7f) >>> 4;
-  for (let i = start + 5, shift = 3; i < end; i++, shift += 7) hi |= (buf[i]! & 0x7f) << shift;
-  return hi >>> 0;
 }
 
 /** The uint64 from two halves as a bigint, exact. */

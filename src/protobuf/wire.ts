@@ -7,7 +7,7 @@
  * protobuf-go's more lenient reading (KMS messages) is in protowire.ts.
  */
 import { compareBytes, utf8 } from '../bytes.ts';
-import { uint64FromHalves, VARINT_TRUNCATED, varintEnd, varintHigh32, varintLow32 } from './varint.ts';
+import { decodeVarint, type Halves, uint64FromHalves, VARINT_TRUNCATED } from './varint.ts';
 
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
@@ -48,45 +48,41 @@ export abstract class GogoReader {
     return this.pos >= this.buf.length;
   }
 
-  /** Advances past one varint (at most 10 bytes, any tenth byte, as gogo) and returns where it started. */
-  private varintStart(label: string): number {
-    const start = this.pos;
-    const end = varintEnd(this.buf, start);
+  /** The last varint read, as uint32 halves (a field, so reading one allocates nothing). */
+  private readonly v: Halves = { lo: 0, hi: 0 };
+
+  /** Reads one varint into this.v: at most 10 bytes, any tenth byte, as gogo reads them. */
+  private varint(label: string): void {
+    const end = decodeVarint(this.buf, this.pos, this.v);
     if (end < 0) throw this.fault(end === VARINT_TRUNCATED ? 'eof' : 'overflow', label, 0);
     this.pos = end;
-    return start;
   }
 
   /** A uint64 varint, exact. */
   uint64(label: string): bigint {
-    const start = this.varintStart(label);
-    return uint64FromHalves(varintLow32(this.buf, start, this.pos), varintHigh32(this.buf, start, this.pos));
+    this.varint(label);
+    return uint64FromHalves(this.v.lo, this.v.hi);
   }
 
   /** An int64 varint as a number: exact below 2^53, negatives from two's complement. */
   int64(label: string): number {
-    const start = this.varintStart(label);
-    const lo = varintLow32(this.buf, start, this.pos);
-    const hi = varintHigh32(this.buf, start, this.pos) | 0;
-    return hi === 0 ? lo : hi * 0x100000000 + lo;
+    this.varint(label);
+    const hi = this.v.hi | 0;
+    return hi === 0 ? this.v.lo : hi * 0x100000000 + this.v.lo;
   }
 
   /** A field tag as Go splits it: the field number truncated to int32 (so it may be <= 0), and the wire type. */
   tag(label = 'tag'): { field: number; wire: number } {
-    const start = this.varintStart(label);
-    const lo = varintLow32(this.buf, start, this.pos);
-    const hi = this.pos - start > 4 ? varintHigh32(this.buf, start, this.pos) : 0;
-    return { field: (lo >>> 3) | (hi << 29), wire: lo & 7 };
+    this.varint(label);
+    return { field: (this.v.lo >>> 3) | (this.v.hi << 29), wire: this.v.lo & 7 };
   }
 
   /** A length-delimited value, as a view into the buffer. */
   bytes(label: string): Uint8Array {
-    const start = this.varintStart(label);
-    const lo = varintLow32(this.buf, start, this.pos);
-    const hi = varintHigh32(this.buf, start, this.pos);
+    this.varint(label);
     // Go reads the length as an int64: bit 63 makes it negative.
-    if (hi >= 0x80000000) throw this.fault('negative-length', label, 0);
-    const len = hi * 0x100000000 + lo;
+    if (this.v.hi >= 0x80000000) throw this.fault('negative-length', label, 0);
+    const len = this.v.hi * 0x100000000 + this.v.lo;
     if (len > this.buf.length - this.pos) throw this.fault('eof', label, 0);
     const from = this.pos;
     this.pos += len;
@@ -100,7 +96,7 @@ export abstract class GogoReader {
     for (;;) {
       switch (wire) {
         case WIRE_VARINT:
-          this.varintStart(label);
+          this.varint(label);
           break;
         case WIRE_FIXED64:
           this.fixed(8, label);
@@ -123,7 +119,9 @@ export abstract class GogoReader {
       }
       if (depth === 0) return;
       if (this.done) throw this.fault('eof', label, 0);
-      wire = this.buf[this.varintStart(label)]! & 7;
+      const at = this.pos;
+      this.varint(label);
+      wire = this.buf[at]! & 7;
     }
   }
 

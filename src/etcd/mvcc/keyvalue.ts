@@ -1,3 +1,4 @@
+import { WIRE_END_GROUP } from '../../protobuf/wire.ts';
 import { WireError, WireReader } from '../protowire.ts';
 
 /** mvccpb.KeyValue (proto/mvcc.proto); the int64 fields as numbers. */
@@ -39,39 +40,35 @@ export function decodeKeyValue(buf: Uint8Array): KeyValue {
   let sawKey = false;
   try {
     while (!r.done) {
-      const wire = r.varint();
-      const wireType = wire & 7;
-      const field = Math.floor(wire / 8);
-      if (wireType === 4) throw new WireError('proto: KeyValue: wiretype end group for non-group');
-      if (field <= 0 || field > 0x7fffffff) {
-        throw new WireError(`proto: KeyValue: illegal tag ${field | 0} (wire type ${wireType})`);
-      }
+      const { field, wire: wireType } = r.tag();
+      if (wireType === WIRE_END_GROUP) throw new WireError('proto: KeyValue: wiretype end group for non-group');
+      if (field <= 0) throw new WireError(`proto: KeyValue: illegal tag ${field} (wire type ${wireType})`);
       const name = INT_FIELDS[field];
       if (name === undefined) {
-        r.skip(wireType);
+        r.skip(wireType, field);
         continue;
       }
       const want = field === 1 || field === 5 ? 2 : 0;
       if (wireType !== want) throw new WireError(`proto: wrong wireType = ${wireType} for field ${name}`);
       switch (field) {
         case 1:
-          kv.key = r.bytes();
+          kv.key = r.bytes(name);
           sawKey = true;
           break;
         case 2:
-          kv.createRevision = r.varint();
+          kv.createRevision = r.int64(name);
           break;
         case 3:
-          kv.modRevision = r.varint();
+          kv.modRevision = r.int64(name);
           break;
         case 4:
-          kv.version = r.varint();
+          kv.version = r.int64(name);
           break;
         case 5:
-          kv.value = r.bytes();
+          kv.value = r.bytes(name);
           break;
         case 6:
-          kv.lease = r.varint();
+          kv.lease = r.int64(name);
           break;
       }
     }
