@@ -1,6 +1,7 @@
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
 import { concatBytes, startsWith, toBytes } from '../bytes.ts';
-import type { ReadResult, Transformer } from './types.ts';
+import { fromStorageMany } from './batch.ts';
+import type { ReadItem, ReadResult, Transformer } from './types.ts';
 
 export interface PrefixEntry {
   prefix: Uint8Array;
@@ -23,27 +24,47 @@ export function createPrefixTransformer(
   if (first === undefined) {
     throw new K8sEncError('ERR_CONFIG_INVALID', 'a prefix transformer needs at least one provider');
   }
+  const fail = (errors: K8sEncError[] | undefined): K8sEncError =>
+    errors === undefined ? new K8sEncError(fallbackCode, fallbackError) : aggregateErrors(errors);
   return {
     async fromStorage(stored: Uint8Array, authenticatedData: Uint8Array | string): Promise<ReadResult> {
       const ad = toBytes(authenticatedData);
-      let errors: K8sEncError[] | undefined;
+      const read: ChainRead = {};
       for (let i = 0; i < entries.length; i++) {
-        const { prefix, transformer, provider } = entries[i]!;
+        const { prefix, transformer } = entries[i]!;
         if (!startsWith(stored, prefix)) continue;
-        let r: ReadResult;
+        let outcome: ReadResult | K8sEncError;
         try {
-          r = await transformer.fromStorage(stored.subarray(prefix.length), ad);
+          outcome = await transformer.fromStorage(stored.subarray(prefix.length), ad);
         } catch (e) {
           if (!(e instanceof K8sEncError)) throw e;
-          e.with({ provider });
-          // Upstream crashes here, so no later entry may produce plaintext either.
-          if (e.code === 'ERR_UPSTREAM_PANIC') throw e;
-          if (prefix.length !== 0) (errors ??= []).push(e);
-          continue;
+          outcome = e;
         }
-        return i === 0 || r.stale ? r : { data: r.data, stale: true };
+        const done = settle(read, i, entries[i]!, outcome);
+        if (done instanceof K8sEncError) throw done;
+        if (done !== undefined) return done;
       }
-      throw errors === undefined ? new K8sEncError(fallbackCode, fallbackError) : aggregateErrors(errors);
+      throw fail(read.errors);
+    },
+    // Round i hands entry i every value still unread whose bytes match its prefix, so each value
+    // meets the entries in the same order, with the same outcomes, as in fromStorage.
+    async fromStorageMany(items: readonly ReadItem[]): Promise<(ReadResult | K8sEncError)[]> {
+      const reads = items.map((it): ChainRead & { ad: Uint8Array } => ({ ad: toBytes(it.authenticatedData) }));
+      const out: (ReadResult | K8sEncError | undefined)[] = new Array(items.length).fill(undefined);
+      for (let i = 0; i < entries.length; i++) {
+        const { prefix, transformer } = entries[i]!;
+        const picked: number[] = [];
+        for (let j = 0; j < items.length; j++) {
+          if (out[j] === undefined && startsWith(items[j]!.stored, prefix)) picked.push(j);
+        }
+        if (picked.length === 0) continue;
+        const outcomes = await fromStorageMany(
+          transformer,
+          picked.map((j) => ({ stored: items[j]!.stored.subarray(prefix.length), authenticatedData: reads[j]!.ad })),
+        );
+        picked.forEach((j, k) => (out[j] = settle(reads[j]!, i, entries[i]!, outcomes[k]!)));
+      }
+      return out.map((o, j) => o ?? fail(reads[j]!.errors));
     },
     async toStorage(data: Uint8Array, authenticatedData: Uint8Array | string): Promise<Uint8Array> {
       try {
@@ -53,6 +74,25 @@ export function createPrefixTransformer(
       }
     },
   };
+}
+
+/** What one value's read through the chain has collected so far. */
+interface ChainRead {
+  errors?: K8sEncError[];
+}
+
+/**
+ * One entry's outcome for a value: the chain's answer (plaintext, or an error that ends it), or
+ * undefined to try the next entry. A failure never ends the loop except an upstream panic, since
+ * upstream crashes there and no later entry may produce plaintext either; errors of empty-prefix
+ * entries (identity) are dropped; anything but the first entry reads as stale.
+ */
+function settle(read: ChainRead, i: number, entry: PrefixEntry, outcome: ReadResult | K8sEncError): ReadResult | K8sEncError | undefined {
+  if (!(outcome instanceof K8sEncError)) return i === 0 || outcome.stale ? outcome : { data: outcome.data, stale: true };
+  outcome.with({ provider: entry.provider });
+  if (outcome.code === 'ERR_UPSTREAM_PANIC') return outcome;
+  if (entry.prefix.length !== 0) (read.errors ??= []).push(outcome);
+  return undefined;
 }
 
 /**

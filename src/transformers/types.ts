@@ -1,3 +1,5 @@
+import type { K8sEncError } from '../errors.ts';
+
 /** The apiserver's value.Transformer, async because KMS plugins are remote calls. */
 export interface ReadResult {
   data: Uint8Array;
@@ -5,9 +7,21 @@ export interface ReadResult {
   stale: boolean;
 }
 
+/** One value of a batch read: the stored bytes and their etcd key. */
+export interface ReadItem {
+  stored: Uint8Array;
+  authenticatedData: Uint8Array | string;
+}
+
 export interface Transformer {
   fromStorage(stored: Uint8Array, authenticatedData: Uint8Array | string): Promise<ReadResult>;
   toStorage(data: Uint8Array, authenticatedData: Uint8Array | string): Promise<Uint8Array>;
+  /**
+   * Optional fast path for scans: one outcome per item, in order, identical to calling
+   * fromStorage on each (K8sEncErrors are returned, anything else is thrown). Call it through
+   * fromStorageMany in batch.ts, which falls back to one call per item.
+   */
+  fromStorageMany?(items: readonly ReadItem[]): Promise<(ReadResult | K8sEncError)[]>;
 }
 
 /** Draws exactly `n` random bytes; injectable so tests can reproduce upstream writes byte for byte. */
