@@ -11,7 +11,8 @@ import { parseEtcdKey } from '../etcd/keys.ts';
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
 import { decodeObject } from '../storage/decode.ts';
 import type { KubeObject } from '../storage/types.ts';
-import type { Transformer, TransformerOptions } from '../transformers/types.ts';
+import { fromStorageMany, type ReadOutcome } from '../transformers/batch.ts';
+import type { ReadItem, Transformer, TransformerOptions } from '../transformers/types.ts';
 import { parseValuePrefix, type ValuePrefix } from './value-prefix.ts';
 
 export interface ValueReport {
@@ -74,13 +75,24 @@ function asK8sEncError(e: unknown): K8sEncError {
   return new K8sEncError('ERR_INPUT', e instanceof Error ? e.message : String(e), { cause: e });
 }
 
+/** One value to read: its etcd key and stored bytes, and the resource if the caller knows it. */
+export interface ValueToRead {
+  key: Uint8Array;
+  value: Uint8Array;
+  resource?: string;
+}
+
 export interface ValueReader {
   /**
    * `resource` overrides the one parsed from the key (for `get`, which knows what it asked for);
    * `decode: false` stops after decryption (for raw plaintext output).
    */
   read(key: Uint8Array, value: Uint8Array, resource?: string, opts?: { decode?: boolean }): Promise<ValueReport>;
+  /** Reports identical to `read` on each value, in order, decrypting each resource's values in one batch. */
+  readMany(values: readonly ValueToRead[], opts?: { decode?: boolean }): Promise<ValueReport[]>;
 }
+
+type Chain = { transformer: Transformer; names: (provider: string) => string[] };
 
 /** `options` connects KMS providers to their plugins (see kms.ts); one object for the whole run. */
 export function createValueReader(
@@ -88,8 +100,8 @@ export function createValueReader(
   etcdPrefix: string,
   options?: TransformerOptions,
 ): ValueReader {
-  const chains = new Map<string, { transformer: Transformer; names: (provider: string) => string[] }>();
-  function chainFor(resource: string | null) {
+  const chains = new Map<string, Chain>();
+  function chainFor(resource: string | null): Chain {
     const id = resource ?? '';
     let c = chains.get(id);
     if (!c) {
@@ -102,37 +114,65 @@ export function createValueReader(
     return c;
   }
 
-  return {
-    async read(keyBytes, value, resourceOverride, opts = {}) {
-      const key = fromUtf8(keyBytes);
-      const resource = resourceOverride ?? parseEtcdKey(key, etcdPrefix)?.resource ?? null;
+  async function readMany(values: readonly ValueToRead[], opts: { decode?: boolean } = {}): Promise<ValueReport[]> {
+    const placed = values.map((v) => {
+      const key = fromUtf8(v.key);
+      const resource = v.resource ?? parseEtcdKey(key, etcdPrefix)?.resource ?? null;
       const chain = chainFor(resource);
-      const prefix = parseValuePrefix(value, chain.names);
-      const base = { key, resource, ...provenance(prefix) };
-      let data: Uint8Array;
-      let stale: boolean;
-      try {
-        ({ data, stale } = await chain.transformer.fromStorage(value, keyBytes));
-      } catch (err) {
-        const e = asK8sEncError(err);
-        const error = friendlyReadError(prefix, e);
-        return {
-          ...base,
-          status: 'error',
-          stale: null,
-          error,
-          ...(error === e.message ? {} : { upstreamError: e.message }),
-          code: e.code,
-        };
-      }
-      const status = prefix.kind === 'plaintext' ? 'plaintext' : 'ok';
-      if (opts.decode === false) return { ...base, status, stale, error: null, data };
-      try {
-        return { ...base, status, stale, error: null, data, object: decodeObject(data) };
-      } catch (err) {
-        const e = asK8sEncError(err);
-        return { ...base, status: 'error', stale, error: `decrypted, but the object does not decode: ${e.message}`, code: e.code, data };
-      }
-    },
+      return { chain, prefix: parseValuePrefix(v.value, chain.names), key, resource };
+    });
+    const byChain = new Map<Chain, number[]>();
+    placed.forEach((p, i) => {
+      const list = byChain.get(p.chain);
+      if (list) list.push(i);
+      else byChain.set(p.chain, [i]);
+    });
+    const outcomes = new Array<ReadOutcome>(values.length);
+    for (const [chain, indices] of byChain) {
+      const items = indices.map((i) => ({ stored: values[i]!.value, authenticatedData: values[i]!.key }));
+      const got = await readBatch(chain.transformer, items);
+      indices.forEach((i, k) => (outcomes[i] = got[k]!));
+    }
+    return placed.map((p, i) => report(p.key, p.resource, p.prefix, outcomes[i]!, opts));
+  }
+
+  return {
+    read: async (key, value, resource, opts) => (await readMany([{ key, value, ...(resource !== undefined && { resource }) }], opts))[0]!,
+    readMany,
   };
+}
+
+/** Other exceptions (a KMS plugin's transport, say) become that value's error, as in a single read. */
+async function readBatch(transformer: Transformer, items: ReadItem[]): Promise<ReadOutcome[]> {
+  try {
+    return await fromStorageMany(transformer, items);
+  } catch {
+    const out: ReadOutcome[] = [];
+    for (const it of items) out.push(await transformer.fromStorage(it.stored, it.authenticatedData).catch(asK8sEncError));
+    return out;
+  }
+}
+
+function report(key: string, resource: string | null, prefix: ValuePrefix, outcome: ReadOutcome, opts: { decode?: boolean }): ValueReport {
+  const base = { key, resource, ...provenance(prefix) };
+  if (outcome instanceof K8sEncError) {
+    const error = friendlyReadError(prefix, outcome);
+    return {
+      ...base,
+      status: 'error',
+      stale: null,
+      error,
+      ...(error === outcome.message ? {} : { upstreamError: outcome.message }),
+      code: outcome.code,
+    };
+  }
+  const { data, stale } = outcome;
+  const status = prefix.kind === 'plaintext' ? 'plaintext' : 'ok';
+  if (opts.decode === false) return { ...base, status, stale, error: null, data };
+  try {
+    return { ...base, status, stale, error: null, data, object: decodeObject(data) };
+  } catch (err) {
+    const e = asK8sEncError(err);
+    return { ...base, status: 'error', stale, error: `decrypted, but the object does not decode: ${e.message}`, code: e.code, data };
+  }
 }

@@ -7,6 +7,7 @@ import { forRestore } from '../../storage/output.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError, type Parsed } from '../args.ts';
 import { makePrivateDir, writeFileAtomic } from '../atomic-write.ts';
+import { inChunks, SCAN_CHUNK } from '../chunks.ts';
 import { HELP } from '../help.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_ERROR, EXIT_OK, type CliIo } from '../io.ts';
@@ -110,23 +111,28 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   let found = 0;
   let failed = 0;
   try {
-    for await (const item of entries(source, t, revision)) {
-      const report = item.ok ? await reader.read(item.entry.key, item.entry.value, t.resource.qualified) : null;
-      progress.tick(report?.object === undefined);
-      if (!item.ok || report?.object === undefined) {
-        failed++;
-        const key = item.ok ? item.entry.key : item.key;
-        const where = key === undefined ? '' : `${fromUtf8(key)}: `;
-        await progress.note(`error: ${where}${item.ok ? report!.error : item.error.message}`);
-        continue;
-      }
-      found++;
-      const obj = flag(p, 'for-restore') ? forRestore(report.object) : report.object;
-      if (writer) await writer.item(obj);
-      else {
-        const path = outPath(outDir!, t.resource.qualified, report.object, report, ext);
-        await makePrivateDir(join(path, '..'));
-        await writeFileAtomic(path, format === 'ndjson' ? JSON.stringify(obj) + '\n' : formatObject(obj, ext));
+    for await (const chunk of inChunks(entries(source, t, revision), SCAN_CHUNK)) {
+      const values = chunk.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value, resource: t.resource.qualified }] : []));
+      const reports = await reader.readMany(values);
+      let k = 0;
+      for (const item of chunk) {
+        const report = item.ok ? reports[k++]! : null;
+        progress.tick(report?.object === undefined);
+        if (!item.ok || report?.object === undefined) {
+          failed++;
+          const key = item.ok ? item.entry.key : item.key;
+          const where = key === undefined ? '' : `${fromUtf8(key)}: `;
+          await progress.note(`error: ${where}${item.ok ? report!.error : item.error.message}`);
+          continue;
+        }
+        found++;
+        const obj = flag(p, 'for-restore') ? forRestore(report.object) : report.object;
+        if (writer) await writer.item(obj);
+        else {
+          const path = outPath(outDir!, t.resource.qualified, report.object, report, ext);
+          await makePrivateDir(join(path, '..'));
+          await writeFileAtomic(path, format === 'ndjson' ? JSON.stringify(obj) + '\n' : formatObject(obj, ext));
+        }
       }
     }
   } finally {

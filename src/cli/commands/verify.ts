@@ -2,6 +2,7 @@ import { fromUtf8, utf8 } from '../../bytes.ts';
 import { normalizeEtcdPrefix, parseEtcdKey } from '../../etcd/keys.ts';
 import type { ScanItem } from '../../etcd/source.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
+import { inChunks, SCAN_CHUNK } from '../chunks.ts';
 import { HELP } from '../help.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
@@ -22,21 +23,27 @@ export interface VerifySummary {
   byProvider: { provider: string | null; keyName: string | null; values: number; stale: number; failed: number }[];
 }
 
-async function recordOf(item: ScanItem, reader: ValueReader, etcdPrefix: string): Promise<VerifyRecord> {
-  if (item.ok) {
-    const { object: _object, code: _code, data: _data, ...rec } = await reader.read(item.entry.key, item.entry.value);
-    return rec;
-  }
-  const key = item.key === undefined ? '' : fromUtf8(item.key);
-  return {
-    key,
-    resource: parseEtcdKey(key, etcdPrefix)?.resource ?? null,
-    status: 'error',
-    provider: null,
-    keyName: null,
-    stale: null,
-    error: item.error.message,
-  };
+/** The chunk's records in order: its values decrypted in one batch per resource. */
+async function recordsOf(items: ScanItem[], reader: ValueReader, etcdPrefix: string): Promise<VerifyRecord[]> {
+  const values = items.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value }] : []));
+  const reports = await reader.readMany(values);
+  let k = 0;
+  return items.map((item): VerifyRecord => {
+    if (item.ok) {
+      const { object: _object, code: _code, data: _data, ...rec } = reports[k++]!;
+      return rec;
+    }
+    const key = item.key === undefined ? '' : fromUtf8(item.key);
+    return {
+      key,
+      resource: parseEtcdKey(key, etcdPrefix)?.resource ?? null,
+      status: 'error',
+      provider: null,
+      keyName: null,
+      stale: null,
+      error: item.error.message,
+    };
+  });
 }
 
 function summarize(s: VerifySummary, r: VerifyRecord): void {
@@ -91,11 +98,14 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     if (format === 'table') await io.stdout.write(['STATUS', 'PROVIDER', 'KEY-NAME', 'STALE'].map(cell).join(' ') + ' KEY\n');
     const scan = source.scan(utf8(normalizeEtcdPrefix(etcdPrefix) + '/'), revision === undefined ? {} : { revision });
-    for await (const item of scan) {
-      const rec = await recordOf(item, reader, etcdPrefix);
-      summarize(summary, rec);
-      progress.tick(rec.status === 'error');
-      await io.stdout.write(format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec));
+    for await (const chunk of inChunks(scan, SCAN_CHUNK)) {
+      let text = '';
+      for (const rec of await recordsOf(chunk, reader, etcdPrefix)) {
+        summarize(summary, rec);
+        progress.tick(rec.status === 'error');
+        text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec);
+      }
+      await io.stdout.write(text);
     }
   } finally {
     await progress.done();
