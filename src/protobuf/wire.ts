@@ -131,14 +131,20 @@ export abstract class GogoReader {
   }
 }
 
+/** Payloads at least this long are kept by reference until finish(), to copy them only once. */
+const BIG_PAYLOAD = 128;
+
 export class WireWriter {
-  private buf = new Uint8Array(64);
+  /** Tags, lengths and small payloads; [headStart, len) is what is not yet in `parts`. */
+  private head = new Uint8Array(64);
+  private headStart = 0;
   private len = 0;
+  private readonly parts: Uint8Array[] = [];
 
   /** A varint; negative values as their 64-bit two's complement (10 bytes), as Go writes int64 and int32. */
   varint(v: bigint | number): this {
     this.room(10);
-    const buf = this.buf;
+    const buf = this.head;
     if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
       while (v >= 0x80) {
         buf[this.len++] = (v % 0x80) | 0x80;
@@ -164,8 +170,13 @@ export class WireWriter {
   /** A length-delimited field, written even when empty (gogo's non-nullable fields). */
   bytes(field: number, b: Uint8Array): this {
     this.tag(field, WIRE_BYTES).varint(b.length);
+    if (b.length >= BIG_PAYLOAD) {
+      this.parts.push(this.head.subarray(this.headStart, this.len), b);
+      this.headStart = this.len;
+      return this;
+    }
     this.room(b.length);
-    this.buf.set(b, this.len);
+    this.head.set(b, this.len);
     this.len += b.length;
     return this;
   }
@@ -191,14 +202,26 @@ export class WireWriter {
     return this;
   }
 
+  /** The message; payloads passed to bytes() must not change before this. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    if (this.parts.length === 0) return this.head.slice(0, this.len);
+    this.parts.push(this.head.subarray(this.headStart, this.len));
+    let size = 0;
+    for (const p of this.parts) size += p.length;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
   private room(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
-    grown.set(this.buf.subarray(0, this.len));
-    this.buf = grown;
+    if (this.len + n <= this.head.length) return;
+    // views already in `parts` keep the old buffer alive, so a plain copy is enough
+    const grown = new Uint8Array(Math.max(this.head.length * 2, this.len + n));
+    grown.set(this.head.subarray(0, this.len));
+    this.head = grown;
   }
 }

@@ -2,18 +2,10 @@
  * The KMS v2 stored value after `k8s:enc:kms:v2:<name>:`: a protobuf EncryptedObject
  * (proto/kmsv2.proto), decoded as leniently as protobuf-go and written as the Go writer writes it.
  */
+import { utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
-import { compareBytes, concatBytes, utf8 } from '../bytes.ts';
-import {
-  WIRE_BYTES,
-  WIRE_VARINT,
-  appendVarint,
-  consumeBytes,
-  consumeFieldTag,
-  consumeFieldValue,
-  consumeVarint,
-  errInvalidWireFormat,
-} from './kms-v2-wire.ts';
+import { goProtoString, readGoMapEntry, walkGoMessage } from '../protobuf/protowire.ts';
+import { WireWriter } from '../protobuf/wire.ts';
 
 export { validateEncryptedObject } from './kms-v2-validate.ts';
 
@@ -36,15 +28,16 @@ const FIELD_ENCRYPTED_DEK_SOURCE = 3;
 const FIELD_ANNOTATIONS = 4;
 const FIELD_ENCRYPTED_DEK_SOURCE_TYPE = 5;
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a leading BOM is data here
+/** protobuf-go writes a space or U+00A0 after `proto:`, fixed per binary; we emit the space form. */
+function errInvalidWireFormat(): K8sEncError {
+  return new K8sEncError('ERR_KMS_DATA', 'proto: cannot parse invalid wire-format data');
+}
 
 function decodeString(b: Uint8Array): string {
-  try {
-    return strictUtf8.decode(b);
-  } catch {
-    // protobuf-go's errInvalidUTF8 carries no `proto:` prefix
-    throw new K8sEncError('ERR_KMS_DATA', 'string field contains invalid UTF-8');
-  }
+  const s = goProtoString(b);
+  // protobuf-go's errInvalidUTF8 carries no `proto:` prefix
+  if (s === null) throw new K8sEncError('ERR_KMS_DATA', 'string field contains invalid UTF-8');
+  return s;
 }
 
 /**
@@ -60,91 +53,36 @@ export function decodeEncryptedObject(b: Uint8Array): EncryptedObject {
     annotations: Object.create(null) as Record<string, Uint8Array>,
     encryptedDEKSourceType: 0,
   };
-  let p = 0;
-  while (p < b.length) {
-    const tag = consumeFieldTag(b, p);
-    if (tag === null) throw errInvalidWireFormat();
-    p += tag.n;
-    let n = -1;
-    if (tag.typ === WIRE_BYTES && tag.num >= FIELD_ENCRYPTED_DATA && tag.num <= FIELD_ANNOTATIONS) {
-      const r = consumeBytes(b, p);
-      if (r === null) throw errInvalidWireFormat();
-      const v = b.subarray(r.start, r.end);
-      if (tag.num === FIELD_ENCRYPTED_DATA) o.encryptedData = v;
-      else if (tag.num === FIELD_KEY_ID) o.keyID = decodeString(v);
-      else if (tag.num === FIELD_ENCRYPTED_DEK_SOURCE) o.encryptedDEKSource = v;
-      else decodeAnnotation(v, o.annotations);
-      n = r.n;
-    } else if (tag.typ === WIRE_VARINT && tag.num === FIELD_ENCRYPTED_DEK_SOURCE_TYPE) {
-      const v = consumeVarint(b, p);
-      if (v === null) throw errInvalidWireFormat();
-      o.encryptedDEKSourceType = v.lo | 0; // Go's SetInt on an int32 enum keeps the low 32 bits
-      n = v.n;
-    }
-    if (n < 0) n = consumeFieldValue(tag.num, tag.typ, b, p);
-    if (n < 0) throw errInvalidWireFormat();
-    p += n;
-  }
+  const ok = walkGoMessage(b, {
+    bytes(num, v) {
+      if (num === FIELD_ENCRYPTED_DATA) o.encryptedData = v;
+      else if (num === FIELD_KEY_ID) o.keyID = decodeString(v);
+      else if (num === FIELD_ENCRYPTED_DEK_SOURCE) o.encryptedDEKSource = v;
+      else if (num === FIELD_ANNOTATIONS) {
+        if (!readGoMapEntry(v, o.annotations, decodeString)) throw errInvalidWireFormat();
+      } else return false;
+      return true;
+    },
+    varint(num, lo) {
+      if (num !== FIELD_ENCRYPTED_DEK_SOURCE_TYPE) return false;
+      o.encryptedDEKSourceType = lo | 0; // Go's SetInt on an int32 enum keeps the low 32 bits
+      return true;
+    },
+  });
+  if (!ok) throw errInvalidWireFormat();
   return o;
 }
 
-/** One map entry: an absent key is "", an absent value is empty; unknown entry fields skipped. */
-function decodeAnnotation(entry: Uint8Array, into: Record<string, Uint8Array>): void {
-  let key = '';
-  let value: Uint8Array = new Uint8Array(0);
-  let p = 0;
-  while (p < entry.length) {
-    const tag = consumeFieldTag(entry, p);
-    if (tag === null) throw errInvalidWireFormat();
-    p += tag.n;
-    let n = -1;
-    if (tag.typ === WIRE_BYTES && (tag.num === 1 || tag.num === 2)) {
-      const r = consumeBytes(entry, p);
-      if (r === null) throw errInvalidWireFormat();
-      const v = entry.subarray(r.start, r.end);
-      if (tag.num === 1) key = decodeString(v);
-      else value = v;
-      n = r.n;
-    }
-    if (n < 0) n = consumeFieldValue(tag.num, tag.typ, entry, p);
-    if (n < 0) throw errInvalidWireFormat();
-    p += n;
-  }
-  into[key] = value;
-}
-
-function lengthDelimited(field: number, payload: Uint8Array): Uint8Array[] {
-  const head: number[] = [];
-  appendVarint(head, (field << 3) | WIRE_BYTES);
-  appendVarint(head, payload.length);
-  return [Uint8Array.from(head), payload];
-}
-
 /**
- * proto.Marshal of EncryptedObject: fields in number order, proto3 zero values omitted, each map
- * entry with both key and value. Go writes map entries in random order; we write them in key
- * byte order, which the apiserver reads the same.
+ * proto.Marshal of EncryptedObject: fields in number order, proto3 zero values omitted (an int32
+ * enum written as its sign-extended int64), map entries in key byte order.
  */
 export function encodeEncryptedObject(o: EncryptedObject): Uint8Array {
-  const parts: Uint8Array[] = [];
-  if (o.encryptedData.length > 0) parts.push(...lengthDelimited(FIELD_ENCRYPTED_DATA, o.encryptedData));
-  if (o.keyID.length > 0) parts.push(...lengthDelimited(FIELD_KEY_ID, utf8(o.keyID)));
-  if (o.encryptedDEKSource.length > 0) {
-    parts.push(...lengthDelimited(FIELD_ENCRYPTED_DEK_SOURCE, o.encryptedDEKSource));
-  }
-  const entries = Object.keys(o.annotations)
-    .map((k) => ({ key: utf8(k), value: o.annotations[k]! }))
-    .sort((a, b) => compareBytes(a.key, b.key));
-  for (const { key, value } of entries) {
-    const entry = concatBytes(...lengthDelimited(1, key), ...lengthDelimited(2, value));
-    parts.push(...lengthDelimited(FIELD_ANNOTATIONS, entry));
-  }
-  if (o.encryptedDEKSourceType !== 0) {
-    const tail: number[] = [];
-    appendVarint(tail, (FIELD_ENCRYPTED_DEK_SOURCE_TYPE << 3) | WIRE_VARINT);
-    // an int32 enum is written as its sign-extended int64
-    appendVarint(tail, o.encryptedDEKSourceType >>> 0, o.encryptedDEKSourceType < 0 ? 0xffffffff : 0);
-    parts.push(Uint8Array.from(tail));
-  }
-  return concatBytes(...parts);
+  return new WireWriter()
+    .optionalBytes(FIELD_ENCRYPTED_DATA, o.encryptedData)
+    .optionalBytes(FIELD_KEY_ID, utf8(o.keyID))
+    .optionalBytes(FIELD_ENCRYPTED_DEK_SOURCE, o.encryptedDEKSource)
+    .stringBytesMap(FIELD_ANNOTATIONS, o.annotations)
+    .optionalVarint(FIELD_ENCRYPTED_DEK_SOURCE_TYPE, o.encryptedDEKSourceType)
+    .finish();
 }
