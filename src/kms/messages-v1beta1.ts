@@ -1,5 +1,7 @@
 /** KMS v1beta1 plugin messages (proto/kms/v1beta1.proto; k8s.io/kms apis/v1beta1). */
-import { forEachField, MessageWriter, protoString } from './wire.ts';
+import { utf8 } from '../bytes.ts';
+import { WireWriter } from '../protobuf/wire.ts';
+import { forEachField, protoString } from './wire.ts';
 
 export const V1BETA1_SERVICE = '/v1beta1.KeyManagementService';
 
@@ -11,8 +13,8 @@ export interface VersionResponse {
 
 /** VersionRequest, EncryptRequest and DecryptRequest: 1 version, then 2 the bytes (plain/cipher). */
 export function encodeV1beta1Request(version: string, data?: Uint8Array): Uint8Array {
-  const w = new MessageWriter().string(1, version);
-  return (data === undefined ? w : w.bytes(2, data)).finish();
+  const w = new WireWriter().optionalBytes(1, utf8(version));
+  return (data === undefined ? w : w.optionalBytes(2, data)).finish();
 }
 
 export function decodeVersionResponse(buf: Uint8Array): VersionResponse {

@@ -1,5 +1,7 @@
 /** KMS v2 plugin messages (proto/kms/v2.proto; k8s.io/kms apis/v2). */
-import { forEachField, MessageWriter, protoString, readMapEntry } from './wire.ts';
+import { utf8 } from '../bytes.ts';
+import { WireWriter } from '../protobuf/wire.ts';
+import { forEachField, protoString, readMapEntry } from './wire.ts';
 
 export const V2_SERVICE = '/v2.KeyManagementService';
 
@@ -35,7 +37,7 @@ export function decodeStatusResponse(buf: Uint8Array): StatusResponse {
 }
 
 export function encodeEncryptRequest(plaintext: Uint8Array, uid: string): Uint8Array {
-  return new MessageWriter().bytes(1, plaintext).string(2, uid).finish();
+  return new WireWriter().optionalBytes(1, plaintext).optionalBytes(2, utf8(uid)).finish();
 }
 
 export function decodeEncryptResponse(buf: Uint8Array): EncryptResponse {
@@ -50,11 +52,11 @@ export function decodeEncryptResponse(buf: Uint8Array): EncryptResponse {
 }
 
 export function encodeDecryptRequest(req: DecryptRequest): Uint8Array {
-  return new MessageWriter()
-    .bytes(1, req.ciphertext)
-    .string(2, req.uid)
-    .string(3, req.keyID)
-    .map(4, req.annotations)
+  return new WireWriter()
+    .optionalBytes(1, req.ciphertext)
+    .optionalBytes(2, utf8(req.uid))
+    .optionalBytes(3, utf8(req.keyID))
+    .stringBytesMap(4, req.annotations)
     .finish();
 }
 
