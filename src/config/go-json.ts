@@ -25,7 +25,11 @@ export function jsonKind(v: JValue): string {
   return v.kind;
 }
 
-/** json.Marshal of a Go string: HTML-safe escapes, invalid UTF-16 (Go: invalid UTF-8) as U+FFFD. */
+/**
+ * json.Marshal of a config string: HTML-safe escapes; a lone surrogate (a `\ud800` escape that Go's
+ * decoder had already turned into U+FFFD) as a literal U+FFFD. storage/go-json.ts escapes it
+ * instead, because there a lone surrogate stands for an invalid byte.
+ */
 export function goJsonString(s: string): string {
   const wellFormed = s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
   return JSON.stringify(wellFormed).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

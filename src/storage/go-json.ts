@@ -16,7 +16,12 @@ export interface GoJsonOptions {
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-export function goQuote(s: string): string {
+/**
+ * json.Marshal of a Go string held as a raw string (raw-string.ts: a lone surrogate stands for an
+ * invalid byte, which Go writes as the escape `\ufffd`). Not strconv.Quote (transformers/go-quote.ts),
+ * and not config's goJsonString, whose strings came through Go's JSON decoder and so hold a real U+FFFD.
+ */
+function goJsonRawString(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
@@ -56,7 +61,7 @@ export function toGoJson(value: unknown, opts: GoJsonOptions = {}): string {
     if (v === null) return 'null';
     switch (typeof v) {
       case 'string':
-        return goQuote(v);
+        return goJsonRawString(v);
       case 'number':
       case 'bigint':
         return goNumber(v);
@@ -77,7 +82,7 @@ export function toGoJson(value: unknown, opts: GoJsonOptions = {}): string {
     const parts: string[] = [];
     for (const k of opts.sortKeys ? sortedKeys(rec) : Object.keys(rec)) {
       const s = write(rec[k], depth + 1);
-      if (s !== undefined) parts.push(nl + goQuote(k) + (indent === undefined ? ':' : ': ') + s);
+      if (s !== undefined) parts.push(nl + goJsonRawString(k) + (indent === undefined ? ':' : ': ') + s);
     }
     return parts.length === 0 ? '{}' : '{' + parts.join(',') + close + '}';
   };
