@@ -166,13 +166,22 @@ function report(key: string, resource: string | null, prefix: ValuePrefix, outco
       code: outcome.code,
     };
   }
-  const { data, stale } = outcome;
   const status = prefix.kind === 'plaintext' ? 'plaintext' : 'ok';
-  if (opts.decode === false) return { ...base, status, stale, error: null, data };
+  const decrypted: ValueReport = { ...base, status, stale: outcome.stale, error: null, data: outcome.data };
+  return opts.decode === false ? decrypted : decodeReport(decrypted);
+}
+
+/**
+ * Adds the decoded object to a report of a successful read (or turns it into a decode error).
+ * Scans read a chunk with `decode: false` and decode each value just before printing it, so each
+ * object dies young instead of a chunk of them outliving several garbage collections.
+ */
+export function decodeReport(r: ValueReport): ValueReport {
+  if (r.status === 'error' || r.data === undefined || r.object !== undefined) return r;
   try {
-    return { ...base, status, stale, error: null, data, object: decodeObject(data) };
+    return { ...r, object: decodeObject(r.data) };
   } catch (err) {
     const e = asK8sEncError(err);
-    return { ...base, status: 'error', stale, error: `decrypted, but the object does not decode: ${e.message}`, code: e.code, data };
+    return { ...r, status: 'error', error: `decrypted, but the object does not decode: ${e.message}`, code: e.code };
   }
 }

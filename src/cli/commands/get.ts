@@ -14,7 +14,7 @@ import { EXIT_ERROR, EXIT_OK, type CliIo } from '../io.ts';
 import { createObjectWriter, formatObject, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
-import { createValueReader, type ValueReport } from '../value-reader.ts';
+import { createValueReader, decodeReport, type ValueReport } from '../value-reader.ts';
 
 const OPTIONS = {
   ...CONFIG_OPTIONS,
@@ -113,10 +113,10 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     for await (const chunk of inChunks(entries(source, t, revision), SCAN_CHUNK)) {
       const values = chunk.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value, resource: t.resource.qualified }] : []));
-      const reports = await reader.readMany(values);
+      const reports = await reader.readMany(values, { decode: false });
       let k = 0;
       for (const item of chunk) {
-        const report = item.ok ? reports[k++]! : null;
+        const report = item.ok ? decodeReport(reports[k++]!) : null;
         progress.tick(report?.object === undefined);
         if (!item.ok || report?.object === undefined) {
           failed++;

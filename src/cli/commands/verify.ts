@@ -8,7 +8,7 @@ import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
-import { createValueReader, type ValueReader, type ValueReport } from '../value-reader.ts';
+import { createValueReader, decodeReport, type ValueReader, type ValueReport } from '../value-reader.ts';
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' } } as const;
 
@@ -23,14 +23,14 @@ export interface VerifySummary {
   byProvider: { provider: string | null; keyName: string | null; values: number; stale: number; failed: number }[];
 }
 
-/** The chunk's records in order: its values decrypted in one batch per resource. */
+/** The chunk's records in order: its values decrypted in one batch per resource, then decoded one by one. */
 async function recordsOf(items: ScanItem[], reader: ValueReader, etcdPrefix: string): Promise<VerifyRecord[]> {
   const values = items.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value }] : []));
-  const reports = await reader.readMany(values);
+  const reports = await reader.readMany(values, { decode: false });
   let k = 0;
   return items.map((item): VerifyRecord => {
     if (item.ok) {
-      const { object: _object, code: _code, data: _data, ...rec } = reports[k++]!;
+      const { object: _object, code: _code, data: _data, ...rec } = decodeReport(reports[k++]!);
       return rec;
     }
     const key = item.key === undefined ? '' : fromUtf8(item.key);
