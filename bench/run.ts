@@ -2,7 +2,7 @@
  * `npm run bench`: the Go baseline, the micro-benchmarks and the bulk runs in one process run,
  * printed as one table and written to bench/results.json. Options:
  *   --quick        fewer values and shorter micro runs, to check the harness itself
- *   --only=a,b     suites to run: go, micro, bulk
+ *   --only=a,b     suites to run: go, bulk, snapshot, micro
  */
 import { availableParallelism, cpus } from 'node:os';
 import { runBulk } from './bulk.ts';
@@ -10,17 +10,19 @@ import { runGoBaseline } from './go-baseline.ts';
 import { BULK_SIZE, BULK_VALUES, SIZES } from './inputs.ts';
 import { runMicro } from './micro.ts';
 import { printTable, writeResults, type Row } from './results.ts';
+import { runSnapshot } from './snapshot.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const values = quick ? 10_000 : BULK_VALUES;
 
-// Suites run in this order; the bulk snapshot runs (verify and get over a 100,000-Secret snapshot)
-// join this list once the etcd reader and the CLI can be driven from here.
+// Suites run in this order. The snapshot suite builds its etcd snapshot once (a minute or two,
+// cached under bench/.work/) and then times the CLI over it.
 const suites: { name: string; run: () => Promise<Row[]> | Row[] }[] = [
   { name: 'go', run: () => runGoBaseline(values, [BULK_SIZE]) },
   { name: 'bulk', run: () => runBulk(values, BULK_SIZE, { reps: quick ? 1 : 3, nobleValues: 10_000 }) },
+  { name: 'snapshot', run: () => runSnapshot({ secrets: values, size: BULK_SIZE, reps: quick ? 1 : 3 }) },
   { name: 'micro', run: () => runMicro(SIZES, quick ? 0.05 : 0.25) },
 ];
 

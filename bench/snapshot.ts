@@ -1,0 +1,101 @@
+/**
+ * The scan benchmarks: `k8s-enc verify` and `k8s-enc get secrets -A -o ndjson` over a snapshot of
+ * 100,000 aesgcm Secrets (bench/snapshot-build.ts), each run as its own process as a user would,
+ * output to /dev/null. Wall time includes Node's start-up; peak RSS comes from GNU time.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
+import { benchSnapshot, WORK_DIR, type BenchSnapshot } from './snapshot-build.ts';
+import type { Row } from './results.ts';
+
+const TIME = '/usr/bin/time';
+const DIST = `${WORK_DIR}dist/`;
+
+/**
+ * The compiled CLI, built into bench/.work/dist so that the repository's dist/ (which bin/k8s-enc.js
+ * prefers) is left alone; tsx when the build fails.
+ */
+function cliCommand(log: (s: string) => void): { argv: string[]; how: string } {
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', DIST], { stdio: 'ignore' });
+  } catch {
+    // tsc exits non-zero on type errors but still emits; the check below decides.
+  }
+  if (existsSync(`${DIST}cli/main.js`)) {
+    // main.js exports main(); bin/k8s-enc.js calls it (and picks ./dist, not this build). `node -e` argv has no script.
+    return { argv: [process.execPath, '--input-type=module', '-e', `await (await import(${JSON.stringify(`${DIST}cli/main.js`)})).main(process.argv.slice(1))`], how: 'node (built)' };
+  }
+  log('build failed: running the CLI through tsx');
+  return { argv: [process.execPath, '--import', 'tsx', 'src/cli/main.ts'], how: 'node (tsx)' };
+}
+
+interface Measured {
+  ms: number;
+  rssMB: number;
+  code: number;
+}
+
+/** One run with stdout to `out` (default /dev/null); time(1) writes its numbers to a file. */
+function measure(argv: string[], out = '/dev/null'): Promise<Measured> {
+  const timeFile = `${WORK_DIR}time.txt`;
+  const fd = openSync(out, 'w');
+  const started = performance.now();
+  const useTime = existsSync(TIME);
+  const cmd = useTime ? [TIME, '-o', timeFile, '-f', '%M', ...argv] : argv;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const ms = performance.now() - started;
+      closeSync(fd);
+      const kb = useTime ? Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) : NaN;
+      resolve({ ms, rssMB: Math.round(kb / 102.4) / 10, code: code ?? -1 });
+    });
+  });
+}
+
+/** The best wall time of `reps` runs and the highest peak RSS among them. */
+async function best(argv: string[], reps: number): Promise<Measured> {
+  let b: Measured | undefined;
+  for (let i = 0; i < reps; i++) {
+    const m = await measure(argv);
+    if (b === undefined) b = m;
+    else b = { ms: Math.min(b.ms, m.ms), rssMB: Math.max(b.rssMB, m.rssMB), code: m.code };
+  }
+  return b!;
+}
+
+/** A run whose output is read back: what the timed runs print must be the whole snapshot, read fine. */
+async function checkOutputs(cli: string[], source: string[], snap: BenchSnapshot): Promise<void> {
+  const out = `${WORK_DIR}check.out`;
+  const v = await measure([...cli, 'verify', ...source, '-o', 'ndjson'], out);
+  const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+  const summary = (JSON.parse(lines.at(-1)!) as { summary: { keys: number; ok: number } }).summary;
+  if (v.code !== 0 || summary.keys !== snap.secrets || summary.ok !== snap.secrets) {
+    throw new Error(`verify check failed: exit ${v.code}, summary ${JSON.stringify(summary)}`);
+  }
+  const g = await measure([...cli, 'get', 'secrets', '-A', ...source, '-o', 'ndjson'], out);
+  const objects = readFileSync(out, 'utf8').trimEnd().split('\n');
+  const last = JSON.parse(objects.at(-1)!) as { kind: string; metadata: { name: string } };
+  if (g.code !== 0 || objects.length !== snap.secrets || last.kind !== 'Secret') {
+    throw new Error(`get check failed: exit ${g.code}, ${objects.length} objects`);
+  }
+}
+
+export async function runSnapshot(opts: { secrets: number; size: number; reps: number }): Promise<Row[]> {
+  const log = (s: string) => console.log(`snapshot: ${s}`);
+  const snap = await benchSnapshot(opts.secrets, opts.size, log);
+  const { argv: cli, how } = cliCommand(log);
+  const source = ['--snapshot', snap.path, '-c', snap.configPath];
+  await checkOutputs(cli, source, snap);
+  const runs = [
+    { name: `verify -o ndjson, snapshot ${statSync(snap.path).size >> 20} MiB`, op: 'verify', args: ['verify', ...source, '-o', 'ndjson'] },
+    { name: 'get secrets -A -o ndjson', op: 'get -A', args: ['get', 'secrets', '-A', ...source, '-o', 'ndjson'] },
+  ];
+  const rows: Row[] = [];
+  for (const r of runs) {
+    const m = await best([...cli, ...r.args], opts.reps);
+    rows.push({ name: r.name, provider: 'aesgcm', op: r.op, backend: how, values: snap.secrets, bytes: snap.valueBytes, ms: m.ms, rssMB: m.rssMB });
+  }
+  return rows;
+}
