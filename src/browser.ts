@@ -19,7 +19,10 @@ export type {
   KmsService,
   KmsProviderInfo,
   TransformerOptions,
+  ReadItem,
 } from './transformers/types.ts';
+export { fromStorageMany, fromStorageEach } from './transformers/batch.ts';
+export type { ReadOutcome } from './transformers/batch.ts';
 export { buildProviderChain, identityTransformer } from './transformers/build.ts';
 export { createPrefixTransformer, aggregateErrors } from './transformers/prefix.ts';
 export type { PrefixEntry } from './transformers/prefix.ts';
