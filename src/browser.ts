@@ -1,5 +1,5 @@
-// The codec for browsers and other non-Node runtimes: everything in index.ts except the etcd
-// readers (files, gRPC) and KMS plugin clients. Named re-exports only.
+// The codec, for browsers and any other runtime: everything but the Node-only etcd readers and
+// KMS plugin clients, which index.ts adds on top. Named re-exports only.
 
 // errors
 export { K8sEncError, isK8sEncError } from './errors.ts';

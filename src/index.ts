@@ -1,76 +1,13 @@
-// Public API of k8s-enc: named re-exports only.
-
-// errors
-export { K8sEncError, isK8sEncError } from './errors.ts';
-export type { K8sEncErrorCode, K8sEncErrorContext } from './errors.ts';
-
-// crypto backends
-export type { BackendName, CryptoBackend } from './crypto/backend.ts';
-export { getBackend, availableBackends } from './crypto/select.ts';
-
-// transformers
-export type {
-  Transformer,
-  ReadResult,
-  RandomSource,
-  KmsV1Service,
-  KmsV2Service,
-  KmsService,
-  KmsProviderInfo,
-  TransformerOptions,
-  ReadItem,
-} from './transformers/types.ts';
-export { fromStorageMany, fromStorageEach } from './transformers/batch.ts';
-export type { ReadOutcome } from './transformers/batch.ts';
-export { buildProviderChain, identityTransformer } from './transformers/build.ts';
-export { createPrefixTransformer, aggregateErrors } from './transformers/prefix.ts';
-export type { PrefixEntry } from './transformers/prefix.ts';
-export { createKmsV1Transformer } from './transformers/kms-v1.ts';
-export type { KmsV1Params } from './transformers/kms-v1.ts';
-export { createKmsV2Transformer } from './transformers/kms-v2.ts';
-export type { KmsV2Params } from './transformers/kms-v2.ts';
-export {
-  decodeEncryptedObject,
-  encodeEncryptedObject,
-  validateEncryptedObject,
-  AES_GCM_KEY,
-  HKDF_SHA256_XNONCE_AES_GCM_SEED,
-} from './transformers/kms-v2-object.ts';
-export type { EncryptedObject } from './transformers/kms-v2-object.ts';
+// Public API of k8s-enc on Node: the codec (browser.ts, which also runs in browsers) plus what
+// needs Node: the etcd snapshot/live readers and the KMS plugin gRPC clients. Re-exports only.
+export * from './browser.ts';
 
 // KMS plugin clients (gRPC over unix sockets, as kube-apiserver calls them)
 export { connectKmsPlugin, closeKmsPlugins } from './kms/connect.ts';
 export type { KmsPlugin, KmsPluginOptions, Closable } from './kms/connect.ts';
 
-// EncryptionConfiguration
-export type { EncryptionConfig, ResourceConfig, ProviderConfig, KeyConfig } from './config/types.ts';
-export { parseEncryptionConfig } from './config/parse.ts';
-export { createTransformer } from './config/create-transformer.ts';
-export { providersForResource, parseGroupResource } from './config/resources.ts';
-
-// storage envelope and objects
-export { decodeObject } from './storage/decode.ts';
-export { encodeObject } from './storage/encode.ts';
-export { toJson, toYaml, forRestore } from './storage/output.ts';
-export { UNDECODED_FIELD } from './storage/types.ts';
-export type {
-  KubeObject,
-  ObjectMeta,
-  OwnerReference,
-  ManagedFieldsEntry,
-  Secret,
-  ConfigMap,
-  Int64,
-  Timestamp,
-  UndecodedProtobuf,
-} from './storage/types.ts';
-export { RAW_FIELDS_KEY } from './storage/fields-v1.ts';
-export { parseJson } from './storage/json-parse.ts';
-
-// etcd
+// etcd: snapshot and member db files, live endpoints
 export type { EtcdEntry, ScanItem, EtcdSource, EtcdRevisionInfo } from './etcd/source.ts';
 export { openSnapshot } from './etcd/snapshot.ts';
 export { openEndpoints } from './etcd/live.ts';
 export type { EndpointOptions } from './etcd/live.ts';
-export { etcdKeyPrefix, parseEtcdKey, resolveResource, normalizeEtcdPrefix } from './etcd/keys.ts';
-export type { ParsedEtcdKey, ResolvedResource } from './etcd/keys.ts';
