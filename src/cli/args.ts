@@ -13,6 +13,13 @@ export class UsageError extends K8sEncError {
   }
 }
 
+/** `--help` on a command: thrown once its flags parse, answered by the dispatcher with that command's help. */
+export class HelpRequested extends Error {
+  constructor(readonly command: string) {
+    super(`help for ${command}`);
+  }
+}
+
 export const HELP_OPTION: OptionSpec = { help: { type: 'boolean', short: 'h' } };
 
 export const CONFIG_OPTIONS: OptionSpec = {
@@ -48,19 +55,21 @@ function splitShortEquals(argv: string[]): string[] {
 }
 
 export function parseCommandArgs(command: string, argv: string[], options: OptionSpec): Parsed {
+  let parsed: Parsed;
   try {
-    const { values, positionals } = parseArgs({
+    parsed = parseArgs({
       args: splitShortEquals(argv),
       options: { ...HELP_OPTION, ...options },
       allowPositionals: true,
       strict: true,
-    });
-    return { values: values as Parsed['values'], positionals };
+    }) as Parsed;
   } catch (e) {
     // parseArgs messages name the flag and what was wrong; the tail about '--' is noise here.
     const msg = e instanceof Error ? e.message.replace(/\. To specify a positional argument.*$/s, '') : String(e);
     throw new UsageError(command, msg);
   }
+  if (parsed.values.help === true) throw new HelpRequested(command);
+  return parsed;
 }
 
 export function str(p: Parsed, name: string): string | undefined {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { K8sEncError } from '../errors.ts';
-import { UsageError } from './args.ts';
+import { HelpRequested, UsageError } from './args.ts';
 import { HELP } from './help.ts';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
 
@@ -41,6 +41,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     return await (await load())(rest, io);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      await io.stdout.write(HELP[e.command]!);
+      return EXIT_OK;
+    }
     if (e instanceof UsageError) return usage(io, e.command, e.message);
     if (e instanceof K8sEncError) {
       if (e.code === 'ERR_USAGE') return usage(io, name, e.message);

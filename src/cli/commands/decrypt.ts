@@ -1,8 +1,7 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { parseEtcdKey } from '../../etcd/keys.ts';
 import { K8sEncError } from '../../errors.ts';
-import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
-import { HELP } from '../help.ts';
+import { CONFIG_OPTIONS, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { INPUT_FORMATS, parseValueInput } from '../input.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
@@ -28,10 +27,6 @@ export function resourceOfKey(command: string, key: string, etcdPrefix: string):
 
 export async function decryptCommand(argv: string[], io: CliIo): Promise<number> {
   const p = parseCommandArgs('decrypt', argv, OPTIONS);
-  if (flag(p, 'help')) {
-    await io.stdout.write(HELP.decrypt!);
-    return EXIT_OK;
-  }
   const format = oneOf('decrypt', 'output', str(p, 'output'), ['yaml', 'json', 'raw'] as const, 'yaml');
   const inputFormat = oneOf('decrypt', 'input-format', str(p, 'input-format'), INPUT_FORMATS, 'auto');
   const etcdPrefix = str(p, 'etcd-prefix')!;

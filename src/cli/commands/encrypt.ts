@@ -4,8 +4,7 @@ import { createTransformer } from '../../config/create-transformer.ts';
 import { K8sEncError } from '../../errors.ts';
 import { encodeObject } from '../../storage/encode.ts';
 import type { KubeObject } from '../../storage/types.ts';
-import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, requireStr, str } from '../args.ts';
-import { HELP } from '../help.ts';
+import { CONFIG_OPTIONS, oneOf, parseCommandArgs, requireStr, str } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
@@ -40,10 +39,6 @@ function parseObject(data: Uint8Array): KubeObject {
 
 export async function encryptCommand(argv: string[], io: CliIo): Promise<number> {
   const p = parseCommandArgs('encrypt', argv, OPTIONS);
-  if (flag(p, 'help')) {
-    await io.stdout.write(HELP.encrypt!);
-    return EXIT_OK;
-  }
   const format = oneOf('encrypt', 'output', str(p, 'output'), ['raw', 'base64', 'hex'] as const, 'raw');
   const inputFormat = oneOf('encrypt', 'input-format', str(p, 'input-format'), ['auto', 'raw'] as const, 'auto');
   const key = requireStr('encrypt', p, 'etcd-key', ': it is the authenticated data and picks the chain');

@@ -8,7 +8,6 @@ import type { KubeObject } from '../../storage/types.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError, type Parsed } from '../args.ts';
 import { makePrivateDir, writeFileAtomic } from '../atomic-write.ts';
 import { inChunks, SCAN_CHUNK } from '../chunks.ts';
-import { HELP } from '../help.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_ERROR, EXIT_OK, type CliIo } from '../io.ts';
 import { createObjectWriter, formatObject, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
@@ -91,10 +90,6 @@ function outPath(dir: string, resource: string, obj: KubeObject, report: ValueRe
 
 export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const p = parseCommandArgs('get', argv, OPTIONS);
-  if (flag(p, 'help')) {
-    await io.stdout.write(HELP.get!);
-    return EXIT_OK;
-  }
   const format = oneOf('get', 'output', str(p, 'output'), OBJECT_FORMATS, 'yaml');
   const outDir = str(p, 'out');
   if (outDir !== undefined && format === 'name') throw new UsageError('get', '--out writes manifests: use -o yaml or -o json with it');

@@ -3,8 +3,7 @@ import { fromUtf8 } from '../../bytes.ts';
 import { K8sEncError } from '../../errors.ts';
 import { decodeObject } from '../../storage/decode.ts';
 import { decodeEncryptedObject } from '../../transformers/kms-v2-object.ts';
-import { flag, oneOf, parseCommandArgs, str } from '../args.ts';
-import { HELP } from '../help.ts';
+import { oneOf, parseCommandArgs, str } from '../args.ts';
 import { INPUT_FORMATS, parseValueInput } from '../input.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { readValueArg } from '../sources.ts';
@@ -96,10 +95,6 @@ export function describeValue(value: Uint8Array, prefix: ValuePrefix = parseValu
 
 export async function inspectCommand(argv: string[], io: CliIo): Promise<number> {
   const p = parseCommandArgs('inspect', argv, OPTIONS);
-  if (flag(p, 'help')) {
-    await io.stdout.write(HELP.inspect!);
-    return EXIT_OK;
-  }
   const format = oneOf('inspect', 'output', str(p, 'output'), ['yaml', 'json'] as const, 'yaml');
   const inputFormat = oneOf('inspect', 'input-format', str(p, 'input-format'), INPUT_FORMATS, 'auto');
   const input = parseValueInput(await readValueArg('inspect', p.positionals, io), inputFormat);

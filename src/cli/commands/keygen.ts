@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { toBase64 } from '../../bytes.ts';
-import { flag, parseCommandArgs, str, UsageError } from '../args.ts';
-import { HELP } from '../help.ts';
+import { parseCommandArgs, str, UsageError } from '../args.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 
 const OPTIONS = { name: { type: 'string' } } as const;
@@ -15,10 +14,6 @@ const ROTATION_NOTE: Record<(typeof PROVIDERS)[number], string> = {
 
 export async function keygenCommand(argv: string[], io: CliIo): Promise<number> {
   const p = parseCommandArgs('keygen', argv, OPTIONS);
-  if (flag(p, 'help')) {
-    await io.stdout.write(HELP.keygen!);
-    return EXIT_OK;
-  }
   const [provider, extra] = p.positionals;
   if (provider === undefined) throw new UsageError('keygen', 'say which provider: aescbc, aesgcm or secretbox');
   if (!(PROVIDERS as readonly string[]).includes(provider)) {

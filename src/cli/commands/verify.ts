@@ -1,9 +1,8 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { normalizeEtcdPrefix, parseEtcdKey } from '../../etcd/keys.ts';
 import type { ScanItem } from '../../etcd/source.ts';
-import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
+import { CONFIG_OPTIONS, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
 import { inChunks, SCAN_CHUNK } from '../chunks.ts';
-import { HELP } from '../help.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
 import { startProgress } from '../progress.ts';
@@ -81,10 +80,6 @@ async function writeTableSummary(out: Output, s: VerifySummary): Promise<void> {
 
 export async function verifyCommand(argv: string[], io: CliIo): Promise<number> {
   const p = parseCommandArgs('verify', argv, OPTIONS);
-  if (flag(p, 'help')) {
-    await io.stdout.write(HELP.verify!);
-    return EXIT_OK;
-  }
   if (p.positionals.length > 0) throw new UsageError('verify', `unexpected argument ${JSON.stringify(p.positionals[0])}`);
   const format = oneOf('verify', 'output', str(p, 'output'), ['table', 'ndjson'] as const, 'table');
   const etcdPrefix = str(p, 'etcd-prefix')!;
