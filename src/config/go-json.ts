@@ -3,7 +3,7 @@
  * JSON), plus Go encoding/json's syntax checking and string marshalling. Objects keep their keys in
  * order and with duplicates, because strict decoding reports `duplicate field` errors.
  */
-import { goQuote } from '../transformers/go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 
 export interface JNumber {
   kind: 'number';

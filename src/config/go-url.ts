@@ -2,7 +2,7 @@
  * The part of Go's net/url.Parse that KMS endpoint validation observes: the (lower-cased) scheme,
  * or the parse error text, which the apiserver embeds in `invalid endpoint for kms provider`.
  */
-import { goQuote } from '../transformers/go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 
 export function parseGoUrlScheme(raw: string): { scheme: string } | { error: string } {
   const fail = (why: string) => ({ error: `parse ${goQuote(raw)}: ${why}` });

@@ -6,7 +6,7 @@
  */
 import { decodeBase64Strict, fromUtf8, isValidUtf8, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
-import { goQuote } from '../transformers/go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 import { decodeEncryptionConfiguration, type RawConfig, type RawKeys, type RawProvider } from './decode.ts';
 import { JsonSyntaxError, jsonKind, parseGoJson, type JValue } from './go-json.ts';
 import { YamlDecodeError, yamlToJson } from './go-yaml.ts';

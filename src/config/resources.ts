@@ -4,7 +4,7 @@
  * is an error, and lookup tries `{group, resource}`, `{group, *}`, `{*, *}` (SPEC §2.4, §4.3).
  */
 import { K8sEncError } from '../errors.ts';
-import { goQuote } from '../transformers/go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 import type { EncryptionConfig, ProviderConfig } from './types.ts';
 
 export interface GroupResource {

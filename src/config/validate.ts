@@ -4,7 +4,7 @@
  * (`<path>: Required value: <detail>` / `<path>: Invalid value: <value>: <detail>`).
  */
 import { decodeBase64Strict } from '../bytes.ts';
-import { goQuote } from '../transformers/go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 import { durationJson, type RawConfig, type RawKey, type RawKeys, type RawKms, type RawProvider } from './decode.ts';
 import { goJsonString } from './go-json.ts';
 import { parseGoUrlScheme } from './go-url.ts';

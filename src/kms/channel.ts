@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { K8sEncError } from '../errors.ts';
-import { goQuote } from '../transformers/go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 import type { KmsProviderInfo } from '../transformers/types.ts';
 import { parseKmsEndpoint, type KmsSocket } from './endpoint.ts';
 

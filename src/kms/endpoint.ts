@@ -4,7 +4,7 @@
  */
 import { parseGoUrlScheme } from '../config/go-url.ts';
 import { K8sEncError } from '../errors.ts';
-import { goQuote } from '../transformers/go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 
 export interface KmsSocket {
   /** The endpoint as configured, for messages. */

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { utf8 } from '../bytes.ts';
-import { goQuote } from '../transformers/go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 import type { KmsV2Service } from '../transformers/types.ts';
 import type { PluginChannel } from './channel.ts';
 import {

@@ -4,7 +4,7 @@
  */
 import { utf8, compareBytes } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
-import { goQuote } from './go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 import type { EncryptedObject } from './kms-v2-object.ts';
 
 const MAX_SOURCE_SIZE = 1024;

@@ -18,7 +18,7 @@ import {
   type EncryptedObject,
 } from './kms-v2-object.ts';
 import { checkSeed, seedOpen, seedSeal } from './kms-v2-seed.ts';
-import { goQuote } from './go-quote.ts';
+import { goQuote } from '../go-quote.ts';
 import { LruCache } from './lru.ts';
 import { readRandom } from './random.ts';
 import type { KmsV2Service, RandomSource, ReadResult, Transformer } from './types.ts';

@@ -5,7 +5,7 @@
  */
 import { decodeBase64Strict } from '../../src/bytes.ts';
 import { getBackend } from '../../src/crypto/select.ts';
-import { goQuote } from '../../src/transformers/go-quote.ts';
+import { goQuote } from '../../src/go-quote.ts';
 import type { KmsProviderInfo, KmsService, KmsV1Service, KmsV2Service } from '../../src/transformers/types.ts';
 import type { VectorProvider } from './vectors.ts';
 
