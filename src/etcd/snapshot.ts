@@ -10,20 +10,39 @@ import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem } from './source
 
 /**
  * Pass 2 reads values in key-ordered batches, grouped by file block within a batch so the file is
- * read forward. Big batches make that nearly one sequential read; the byte bound caps the copied
- * values held at once.
+ * read forward. The bounds keep the copied values held at once small: with keys spread over the
+ * file, bigger batches barely share blocks anyway, and a batch of live values that outlives a few
+ * young-generation collections costs more than it saves.
  */
-const BATCH_ENTRIES = 65536;
-const BATCH_BYTES = 64 << 20;
+const BATCH_ENTRIES = 2048;
+const BATCH_BYTES = 8 << 20;
 /** Read a whole file block for a batch when it needs at least this many entries from it. */
 const DENSE_BLOCK_ENTRIES = 16;
+
+/** Where pass 1 found one live key's newest entry (or the error it found there instead). */
+export interface ValueLocation {
+  /** The etcd key, latin1 (one char per byte). */
+  name: string;
+  page: number;
+  index: number;
+  size: number;
+  main: number;
+  sub: number;
+  error?: K8sEncError;
+}
+
+/** Pass 1's answer: problems to report first, then the live keys' locations in key order. */
+export interface ScanPlan {
+  problems: K8sEncError[];
+  locations: ValueLocation[];
+}
 
 /**
  * Reads etcd's state out of an `etcdctl snapshot save` file or a member `db` file, without etcd.
  * Memory: O(number of matching keys) small index records, a 32 MiB block cache and one batch of
  * values (about 64 MiB), whatever the file size.
  */
-export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean } = {}): Promise<EtcdSource> {
+export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean } = {}): Promise<SnapshotSource> {
   const { file, dataSize } = await openDatabaseFile(path, opts);
   try {
     const db = new BoltDb(file, dataSize);
@@ -37,7 +56,7 @@ export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean
   }
 }
 
-class SnapshotSource implements EtcdSource {
+export class SnapshotSource implements EtcdSource {
   private revisionInfo: EtcdRevisionInfo | undefined;
 
   constructor(
@@ -70,7 +89,7 @@ class SnapshotSource implements EtcdSource {
     let found: Uint8Array | null = null;
     this.db.forEachLeaf(bucket, (node) => {
       for (let i = 0; i < node.count && found === null; i++) {
-        if (equalBytes(node.key(i), key)) found = node.value(i);
+        if (equalBytes(node.key(i), key)) found = node.value(i).slice();
       }
     });
     return found;
@@ -88,28 +107,39 @@ class SnapshotSource implements EtcdSource {
   }
 
   async *scan(prefix: Uint8Array, opts: { revision?: number } = {}): AsyncIterable<ScanItem> {
-    const revision = await this.checkRevision(opts.revision);
-    const index = indexKeyBucket(this.db, this.keyBucket, { prefix, exact: false, revision });
-    for (const error of index.orphans) yield { ok: false, error };
-    if (index.droppedOrphans > 0) {
-      const msg = `${index.droppedOrphans} more key bucket entries could not be read`;
-      yield { ok: false, error: new K8sEncError('ERR_ETCD_CORRUPT', msg) };
-    }
-    const names = [...index.slots.keys()].sort();
-    let batch: [string, number][] = [];
-    let batchBytes = 0;
-    for (const name of names) {
-      const slot = index.slots.get(name)!;
-      if (index.tombstone[slot] === 1) continue;
-      batch.push([name, slot]);
-      batchBytes += index.valueSize[slot]! + name.length;
-      if (batch.length >= BATCH_ENTRIES || batchBytes >= BATCH_BYTES) {
-        yield* this.readBatch(index, batch, batchBytes);
-        batch = [];
-        batchBytes = 0;
+    const plan = await this.plan(prefix, opts);
+    for (const error of plan.problems) yield { ok: false, error };
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < plan.locations.length; i++) {
+      bytes += plan.locations[i]!.size;
+      if (i + 1 - from >= BATCH_ENTRIES || bytes >= BATCH_BYTES) {
+        yield* this.read(plan.locations.slice(from, i + 1));
+        from = i + 1;
+        bytes = 0;
       }
     }
-    yield* this.readBatch(index, batch, batchBytes);
+    yield* this.read(plan.locations.slice(from));
+  }
+
+  /**
+   * Pass 1 alone: the keys under `prefix` live at the revision and where their values lie, so that
+   * several readers (worker threads with their own file handle) can each `read` a share.
+   */
+  async plan(prefix: Uint8Array, opts: { revision?: number } = {}): Promise<ScanPlan> {
+    const revision = await this.checkRevision(opts.revision);
+    const index = indexKeyBucket(this.db, this.keyBucket, { prefix, exact: false, revision });
+    const problems = [...index.orphans];
+    if (index.droppedOrphans > 0) {
+      const msg = `${index.droppedOrphans} more key bucket entries could not be read`;
+      problems.push(new K8sEncError('ERR_ETCD_CORRUPT', msg));
+    }
+    const locations: ValueLocation[] = [];
+    for (const name of [...index.slots.keys()].sort()) {
+      const slot = index.slots.get(name)!;
+      if (index.tombstone[slot] !== 1) locations.push(locationOf(index, name, slot));
+    }
+    return { problems, locations };
   }
 
   /** One walk over the key bucket: it is in revision order, so a key's revisions can lie anywhere. */
@@ -118,32 +148,34 @@ class SnapshotSource implements EtcdSource {
     const index = indexKeyBucket(this.db, this.keyBucket, { prefix: key, exact: true, revision });
     const found = [...index.slots.entries()][0];
     if (found === undefined || index.tombstone[found[1]] === 1) return null;
-    const item = this.readBatch(index, [found], index.valueSize[found[1]]! + key.length)[0]!;
+    const item = this.read([locationOf(index, found[0], found[1])])[0]!;
     if (!item.ok) throw item.error;
     return item.entry;
   }
 
   /**
-   * Reads one batch's entries in file order and returns them in the batch's (key) order. Keys and
-   * values are copied into one arena per batch: a held entry never pins a 1 MiB block of the file,
-   * and there is one allocation per batch instead of two per entry.
+   * Reads the entries at `locations` in file order and returns them in the given order. Keys and
+   * values are copied into one arena per call: a held entry never pins a block of the file, and
+   * there is one allocation per call instead of two per entry.
    */
-  private readBatch(index: KeyIndex, batch: [string, number][], bytes: number): ScanItem[] {
-    const { page, index: elem } = index;
+  read(locations: readonly ValueLocation[]): ScanItem[] {
     // Group by file block (a counting sort: linear, no comparator calls) so each block is read once.
     const perPage = this.db.meta.pageSize / RandomAccessFile.BLOCK_SIZE;
-    const blocks = new Uint32Array(batch.length);
+    const blocks = new Uint32Array(locations.length);
     let maxBlock = 0;
-    for (let i = 0; i < batch.length; i++) {
-      blocks[i] = Math.floor(page[batch[i]![1]]! * perPage);
+    let bytes = 0;
+    for (let i = 0; i < locations.length; i++) {
+      const loc = locations[i]!;
+      blocks[i] = Math.floor(loc.page * perPage);
       if (blocks[i]! > maxBlock) maxBlock = blocks[i]!;
+      bytes += loc.size + loc.name.length;
     }
     const starts = new Uint32Array(maxBlock + 2);
     for (const b of blocks) starts[b + 1]!++;
     for (let b = 1; b < starts.length; b++) starts[b]! += starts[b - 1]!;
-    const order = new Uint32Array(batch.length);
+    const order = new Uint32Array(locations.length);
     const fill = starts.slice(0, maxBlock + 1);
-    for (let i = 0; i < batch.length; i++) order[fill[blocks[i]!]!++] = i;
+    for (let i = 0; i < locations.length; i++) order[fill[blocks[i]!]!++] = i;
     const arena = new Uint8Array(bytes);
     let used = 0;
     const copy = (b: Uint8Array): Uint8Array => {
@@ -152,31 +184,30 @@ class SnapshotSource implements EtcdSource {
       used += b.length;
       return arena.subarray(used - b.length, used);
     };
-    const items: ScanItem[] = new Array(batch.length);
+    const items: ScanItem[] = new Array(locations.length);
     let node = this.keyBucket.inline;
     for (const i of order) {
-      const [name, slot] = batch[i]!;
-      const error = index.errors.get(slot);
-      if (error !== undefined) {
-        items[i] = { ok: false, error, key: fromLatin1(name) };
+      const loc = locations[i]!;
+      if (loc.error !== undefined) {
+        items[i] = { ok: false, error: loc.error, key: fromLatin1(loc.name) };
         continue;
       }
       // In page order, neighbours share a page: parse it once.
-      if (node === undefined || node.page !== page[slot]) {
+      if (node === undefined || node.page !== loc.page) {
         const b = blocks[i]!;
-        node = this.db.node(page[slot]!, starts[b + 1]! - starts[b]! >= DENSE_BLOCK_ENTRIES);
+        node = this.db.node(loc.page, starts[b + 1]! - starts[b]! >= DENSE_BLOCK_ENTRIES);
       }
       try {
-        const kv = decodeKeyValue(node.value(elem[slot]!));
+        const kv = decodeKeyValue(node.value(loc.index));
         kv.key = copy(kv.key);
         kv.value = copy(kv.value);
         items[i] = { ok: true, entry: kv };
       } catch (e) {
         if (!(e instanceof KeyValueDecodeError)) throw e;
         // Pass 1 read this entry's key, so the file changed under us (a live member db being written).
-        const key = fromLatin1(name);
-        const msg = `cannot decode mvccpb.KeyValue of revision ${index.main[slot]}_${index.sub[slot]}: ${e.message}`;
-        items[i] = { ok: false, error: new K8sEncError('ERR_ETCD_CORRUPT', msg, { page: page[slot]!, etcdKey: fromUtf8(key) }), key };
+        const key = fromLatin1(loc.name);
+        const msg = `cannot decode mvccpb.KeyValue of revision ${loc.main}_${loc.sub}: ${e.message}`;
+        items[i] = { ok: false, error: new K8sEncError('ERR_ETCD_CORRUPT', msg, { page: loc.page, etcdKey: fromUtf8(key) }), key };
       }
     }
     return items;
@@ -185,4 +216,18 @@ class SnapshotSource implements EtcdSource {
   async close(): Promise<void> {
     this.closeFile();
   }
+}
+
+function locationOf(index: KeyIndex, name: string, slot: number): ValueLocation {
+  const loc: ValueLocation = {
+    name,
+    page: index.page[slot]!,
+    index: index.index[slot]!,
+    size: index.valueSize[slot]!,
+    main: index.main[slot]!,
+    sub: index.sub[slot]!,
+  };
+  const error = index.errors.get(slot);
+  if (error !== undefined) loc.error = error;
+  return loc;
 }

@@ -30,7 +30,8 @@ export class BoltDb {
   }
 
   /**
-   * The branch or leaf node at `pgid`, validated: a view on the file's block cache, cheap to repeat.
+   * The branch or leaf node at `pgid`, validated. A leaf is a view on the file's block cache, valid
+   * until the next read; a branch is a copy.
    * `wholeBlock` false for scattered reads, where reading the surrounding block would be waste.
    */
   node(pgid: number, wholeBlock = true): Node {
@@ -53,7 +54,9 @@ export class BoltDb {
       }
       buf = this.file.read(start, (1 + overflow) * pageSize, wholeBlock);
     }
-    return Node.parse(pgid, false, buf, littleEndian);
+    // A branch outlives the reads of its children (a view would see its block reused): copy it. Few and small.
+    const node = Node.parse(pgid, false, buf, littleEndian);
+    return node.isLeaf ? node : Node.parse(pgid, false, buf.slice(), littleEndian);
   }
 
   private top(b: BucketRef): Node {
@@ -82,7 +85,7 @@ export class BoltDb {
     if (value.length < 16) throw corrupt(holder.page, `page ${holder.page}: bucket value of ${value.length} bytes`);
     const root = u64AsNumber(new DataView(value.buffer, value.byteOffset, 16), 0, this.meta.littleEndian);
     if (root !== 0) return { root };
-    return { root: 0, inline: Node.parse(holder.page, true, value.subarray(16), this.meta.littleEndian) };
+    return { root: 0, inline: Node.parse(holder.page, true, value.slice(16), this.meta.littleEndian) };
   }
 
   /**

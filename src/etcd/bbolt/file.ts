@@ -9,8 +9,10 @@ const MAX_BLOCKS = 32;
 /**
  * Random access to a file that may be many GiB: synchronous positioned reads, because the per-page
  * path must stay cheap (an await per page would dominate a 100,000-key scan) and the reads come
- * from the OS page cache almost always. Returned views are never written to, so callers may keep
- * them after their block leaves the cache.
+ * from the OS page cache almost always. An evicted block's buffer is reused for the next block (a
+ * scan reads every block of the file once: fresh 1 MiB buffers per block grew RSS by the file size
+ * before the collector freed them), so a returned view is valid only until the next `read`:
+ * callers copy what they keep.
  */
 export class RandomAccessFile {
   static readonly BLOCK_SIZE = BLOCK_SIZE;
@@ -47,8 +49,15 @@ export class RandomAccessFile {
     let block = this.blocks.get(index);
     if (block === undefined) {
       if (!wholeBlock) return this.readDirect(offset, length);
-      block = this.readDirect(index * BLOCK_SIZE, Math.min(BLOCK_SIZE, this.size - index * BLOCK_SIZE));
-      if (this.blocks.size >= MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
+      let spare: Uint8Array | undefined;
+      if (this.blocks.size >= MAX_BLOCKS) {
+        const oldest = this.blocks.keys().next().value!;
+        spare = this.blocks.get(oldest);
+        this.blocks.delete(oldest);
+      }
+      const blockLength = Math.min(BLOCK_SIZE, this.size - index * BLOCK_SIZE);
+      const at = index * BLOCK_SIZE;
+      block = spare !== undefined && blockLength === BLOCK_SIZE ? this.readInto(spare, at) : this.readDirect(at, blockLength);
       this.blocks.set(index, block);
     }
     if (start + length > block.length) return this.readDirect(offset, length); // the file grew
@@ -56,9 +65,13 @@ export class RandomAccessFile {
   }
 
   private readDirect(offset: number, length: number): Uint8Array {
-    if (this.fd === null) throw new K8sEncError('ERR_IO', 'file is closed', { file: this.path });
     const b = Buffer.allocUnsafeSlow(length);
-    const buf = new Uint8Array(b.buffer, b.byteOffset, length);
+    return this.readInto(new Uint8Array(b.buffer, b.byteOffset, length), offset);
+  }
+
+  private readInto(buf: Uint8Array, offset: number): Uint8Array {
+    if (this.fd === null) throw new K8sEncError('ERR_IO', 'file is closed', { file: this.path });
+    const length = buf.length;
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, buf, done, length - done, offset + done);
