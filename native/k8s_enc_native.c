@@ -1,0 +1,248 @@
+/*
+ * Batch AES-GCM / AES-CBC over the OpenSSL that Node itself links (its EVP symbols are exported by
+ * the node binary, so nothing else is linked). node:crypto costs ~3 µs per value (a cipher context,
+ * a key object lookup, output Buffers); here one EVP_CIPHER_CTX per call keeps the key schedule and
+ * only the IV is re-initialised per value, and every result lands in one output buffer the caller
+ * sized, so a 2 KiB value costs little more than the cipher itself.
+ *
+ * Layouts (the JS side, src/crypto/native.ts, computes the sizes and slices the results):
+ *   gcmOpen(key, bodies[], ads[], out, ok)     body = nonce(12) ‖ ct ‖ tag(16); out gets each ct's
+ *                                              plaintext back to back (0 bytes for bodies < 28);
+ *                                              ok[i] = 1 when authentication passed.
+ *   gcmSeal(key, nonces[], plains[], ads[], prefix, out)   out gets prefix ‖ nonce ‖ ct ‖ tag each.
+ *   cbcDecrypt(key, bodies[], out)             body = iv(16) ‖ ct; out gets the raw blocks, no unpad
+ *                                              (the caller does upstream's lax padding check).
+ *   cbcEncrypt(key, ivs[], plains[], prefix, out)          out gets prefix ‖ iv ‖ CBC(pad(p)) each;
+ *                                              OpenSSL's PKCS#7 padding is exactly upstream's.
+ * Every length is checked against `out` so a wrong size from JS throws instead of writing past it.
+ */
+#include <node_api.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+  uint8_t *p;
+  size_t n;
+} bytes;
+
+#define CHECK(env, call)                                                                \
+  do {                                                                                  \
+    if ((call) != napi_ok) {                                                            \
+      napi_throw_error((env), NULL, "k8s-enc native: N-API call failed: " #call);       \
+      return 0;                                                                         \
+    }                                                                                   \
+  } while (0)
+
+static int typed_bytes(napi_env env, napi_value v, bytes *b) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "k8s-enc native: expected a Uint8Array");
+    return 0;
+  }
+  b->p = data;
+  b->n = length;
+  return 1;
+}
+
+static int element_bytes(napi_env env, napi_value arr, uint32_t i, bytes *b) {
+  napi_value v;
+  CHECK(env, napi_get_element(env, arr, i, &v));
+  return typed_bytes(env, v, b);
+}
+
+static int array_length(napi_env env, napi_value arr, uint32_t *n) {
+  CHECK(env, napi_get_array_length(env, arr, n));
+  return 1;
+}
+
+static int args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != want) {
+    napi_throw_type_error(env, NULL, "k8s-enc native: wrong number of arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static const EVP_CIPHER *aes(size_t key_len, int gcm) {
+  switch (key_len) {
+    case 16: return gcm ? EVP_aes_128_gcm() : EVP_aes_128_cbc();
+    case 24: return gcm ? EVP_aes_192_gcm() : EVP_aes_192_cbc();
+    case 32: return gcm ? EVP_aes_256_gcm() : EVP_aes_256_cbc();
+    default: return NULL;
+  }
+}
+
+/* A context holding the key schedule; per value only the IV changes. NULL after throwing. */
+static EVP_CIPHER_CTX *keyed(napi_env env, napi_value key_v, int gcm, int enc) {
+  bytes key;
+  if (!typed_bytes(env, key_v, &key)) return NULL;
+  const EVP_CIPHER *cipher = aes(key.n, gcm);
+  if (cipher == NULL) {
+    napi_throw_range_error(env, NULL, "k8s-enc native: AES key must be 16, 24 or 32 bytes");
+    return NULL;
+  }
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (ctx == NULL || EVP_CipherInit_ex(ctx, cipher, NULL, key.p, NULL, enc) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    napi_throw_error(env, NULL, "k8s-enc native: cipher init failed");
+    return NULL;
+  }
+  return ctx;
+}
+
+static napi_value fail(napi_env env, EVP_CIPHER_CTX *ctx, const char *msg) {
+  EVP_CIPHER_CTX_free(ctx);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+/* EVP_*Update with zero bytes is legal but the pointers may be NULL for empty views: skip it. */
+static int update(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t n) {
+  int outl = 0;
+  if (n == 0) return 1;
+  return EVP_CipherUpdate(ctx, out, &outl, in, (int)n) == 1;
+}
+
+static napi_value gcm_open(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint32_t count, ad_count;
+  bytes out, ok;
+  if (!args(env, info, 5, argv) || !array_length(env, argv[1], &count) || !array_length(env, argv[2], &ad_count) ||
+      !typed_bytes(env, argv[3], &out) || !typed_bytes(env, argv[4], &ok))
+    return NULL;
+  if (ad_count != count || ok.n < count) return fail(env, NULL, "k8s-enc native: gcmOpen array sizes differ");
+  EVP_CIPHER_CTX *ctx = keyed(env, argv[0], 1, 0);
+  if (ctx == NULL) return NULL;
+  size_t off = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    bytes body, ad;
+    if (!element_bytes(env, argv[1], i, &body) || !element_bytes(env, argv[2], i, &ad)) return fail(env, ctx, "");
+    ok.p[i] = 0;
+    if (body.n < 12 + 16) continue;
+    size_t n = body.n - 12 - 16;
+    if (n > out.n - off || n > INT32_MAX || ad.n > INT32_MAX) return fail(env, ctx, "k8s-enc native: gcmOpen output too small");
+    int outl = 0;
+    if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, body.p) != 1 ||
+        (ad.n > 0 && EVP_DecryptUpdate(ctx, NULL, &outl, ad.p, (int)ad.n) != 1) ||
+        !update(ctx, out.p + off, body.p + 12, n) ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, body.p + body.n - 16) != 1)
+      return fail(env, ctx, "k8s-enc native: AES-GCM decrypt failed");
+    /* Final only verifies the tag (GCM has no buffered bytes); failure is a forged or damaged value. */
+    ok.p[i] = EVP_DecryptFinal_ex(ctx, out.p + off + n, &outl) == 1;
+    off += n;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  return NULL;
+}
+
+/* Copies prefix ‖ iv into out at *off, checking the room for `rest` more bytes after them. */
+static int head(bytes out, size_t *off, bytes prefix, bytes iv, size_t rest) {
+  size_t need = prefix.n + iv.n + rest;
+  if (need < rest || need > out.n - *off) return 0;
+  if (prefix.n > 0) memcpy(out.p + *off, prefix.p, prefix.n);
+  memcpy(out.p + *off + prefix.n, iv.p, iv.n);
+  *off += prefix.n + iv.n;
+  return 1;
+}
+
+static napi_value gcm_seal(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  uint32_t count, pc, ac;
+  bytes prefix, out;
+  if (!args(env, info, 6, argv) || !array_length(env, argv[1], &count) || !array_length(env, argv[2], &pc) ||
+      !array_length(env, argv[3], &ac) || !typed_bytes(env, argv[4], &prefix) || !typed_bytes(env, argv[5], &out))
+    return NULL;
+  if (pc != count || ac != count) return fail(env, NULL, "k8s-enc native: gcmSeal array sizes differ");
+  EVP_CIPHER_CTX *ctx = keyed(env, argv[0], 1, 1);
+  if (ctx == NULL) return NULL;
+  size_t off = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    bytes nonce, plain, ad;
+    if (!element_bytes(env, argv[1], i, &nonce) || !element_bytes(env, argv[2], i, &plain) || !element_bytes(env, argv[3], i, &ad))
+      return fail(env, ctx, "");
+    if (nonce.n != 12) return fail(env, ctx, "k8s-enc native: AES-GCM nonce must be 12 bytes");
+    if (plain.n > INT32_MAX || ad.n > INT32_MAX || !head(out, &off, prefix, nonce, plain.n + 16))
+      return fail(env, ctx, "k8s-enc native: gcmSeal output too small");
+    int outl = 0;
+    if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce.p) != 1 ||
+        (ad.n > 0 && EVP_EncryptUpdate(ctx, NULL, &outl, ad.p, (int)ad.n) != 1) ||
+        !update(ctx, out.p + off, plain.p, plain.n) ||
+        EVP_EncryptFinal_ex(ctx, out.p + off + plain.n, &outl) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out.p + off + plain.n) != 1)
+      return fail(env, ctx, "k8s-enc native: AES-GCM encrypt failed");
+    off += plain.n + 16;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  return NULL;
+}
+
+static napi_value cbc_decrypt(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  uint32_t count;
+  bytes out;
+  if (!args(env, info, 3, argv) || !array_length(env, argv[1], &count) || !typed_bytes(env, argv[2], &out)) return NULL;
+  EVP_CIPHER_CTX *ctx = keyed(env, argv[0], 0, 0);
+  if (ctx == NULL) return NULL;
+  EVP_CIPHER_CTX_set_padding(ctx, 0);
+  size_t off = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    bytes body;
+    if (!element_bytes(env, argv[1], i, &body)) return fail(env, ctx, "");
+    if (body.n < 16 || body.n % 16 != 0 || body.n > INT32_MAX) return fail(env, ctx, "k8s-enc native: aescbc body is not whole blocks");
+    size_t n = body.n - 16;
+    if (n > out.n - off) return fail(env, ctx, "k8s-enc native: cbcDecrypt output too small");
+    if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, body.p) != 1 || !update(ctx, out.p + off, body.p + 16, n))
+      return fail(env, ctx, "k8s-enc native: AES-CBC decrypt failed");
+    off += n;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  return NULL;
+}
+
+static napi_value cbc_encrypt(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint32_t count, pc;
+  bytes prefix, out;
+  if (!args(env, info, 5, argv) || !array_length(env, argv[1], &count) || !array_length(env, argv[2], &pc) ||
+      !typed_bytes(env, argv[3], &prefix) || !typed_bytes(env, argv[4], &out))
+    return NULL;
+  if (pc != count) return fail(env, NULL, "k8s-enc native: cbcEncrypt array sizes differ");
+  EVP_CIPHER_CTX *ctx = keyed(env, argv[0], 0, 1);
+  if (ctx == NULL) return NULL;
+  size_t off = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    bytes iv, plain;
+    if (!element_bytes(env, argv[1], i, &iv) || !element_bytes(env, argv[2], i, &plain)) return fail(env, ctx, "");
+    if (iv.n != 16) return fail(env, ctx, "k8s-enc native: AES-CBC IV must be 16 bytes");
+    size_t padded = plain.n + 16 - plain.n % 16;
+    if (plain.n > INT32_MAX - 32 || !head(out, &off, prefix, iv, padded)) return fail(env, ctx, "k8s-enc native: cbcEncrypt output too small");
+    int outl = 0, last = 0;
+    if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv.p) != 1 || (plain.n > 0 && EVP_EncryptUpdate(ctx, out.p + off, &outl, plain.p, (int)plain.n) != 1) ||
+        EVP_EncryptFinal_ex(ctx, out.p + off + outl, &last) != 1 || (size_t)(outl + last) != padded)
+      return fail(env, ctx, "k8s-enc native: AES-CBC encrypt failed");
+    off += padded;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  return NULL;
+}
+
+/* NAPI_MODULE_INIT makes the addon context-aware, so each worker thread can load its own copy. */
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"gcmOpen", NULL, gcm_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"cbcDecrypt", NULL, cbc_decrypt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"cbcEncrypt", NULL, cbc_encrypt, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
