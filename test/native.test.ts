@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import fc from 'fast-check';
+import { decodeBase64Strict, startsWith, utf8 } from '../src/bytes.ts';
+import {
+  nativeAesCbcDecryptMany,
+  nativeAesCbcEncryptMany,
+  nativeAesGcmOpenMany,
+  nativeAesGcmSealMany,
+  nativeAvailable,
+} from '../src/crypto/native.ts';
+import { getBackend } from '../src/crypto/select.ts';
+
+const node = getBackend('node');
+const noble = getBackend('noble');
+const built = nativeAvailable();
+const mustBuild = process.env.CI === 'true' && process.env.K8S_ENC_NATIVE !== '0';
+
+if (!built) {
+  console.warn(
+    '\n!!! native addon NOT built: test/native.test.ts is skipped and batch AES runs on node:crypto. ' +
+      'Build it with `npm run build:native` (needs python3, make, a C compiler). !!!\n',
+  );
+}
+
+describe('native addon build', () => {
+  it('is built whenever CI=true', { skip: !mustBuild && 'not in CI' }, () => {
+    assert.ok(built, 'CI must build native/ (npm ci runs scripts/build-native.js); see its output in the install log');
+  });
+});
+
+type Kind = 'aescbc' | 'aesgcm';
+interface Group {
+  kind: Kind;
+  key: Uint8Array;
+  prefix: Uint8Array;
+  items: { id: string; stored: Uint8Array; body: Uint8Array; ad: Uint8Array; plaintext?: Uint8Array }[];
+}
+
+function b64(s: string): Uint8Array {
+  const b = decodeBase64Strict(s);
+  if (b === null) throw new Error(`bad base64 in vector: ${s.slice(0, 20)}`);
+  return b;
+}
+
+/** Every aescbc/aesgcm body in the vectors, grouped by the key its prefix names (as in batch.test.ts). */
+function vectorGroups(): Group[] {
+  const groups = new Map<string, Group>();
+  for (const file of ['positive', 'negative', 'chains']) {
+    for (const line of readFileSync(`vectors/transformers/${file}.jsonl`, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const v = JSON.parse(line) as {
+        id: string;
+        op: string;
+        expect: string;
+        stored?: string;
+        plaintext?: string;
+        authenticatedData: string;
+        providers: { type: string; keys?: { name: string; secret: string }[] }[];
+      };
+      if (v.stored === undefined) continue;
+      const stored = b64(v.stored);
+      for (const p of v.providers) {
+        if (p.type !== 'aescbc' && p.type !== 'aesgcm') continue;
+        for (const k of p.keys ?? []) {
+          const key = b64(k.secret);
+          const prefix = utf8(`k8s:enc:${p.type}:v1:${k.name}:`);
+          if (![16, 24, 32].includes(key.length) || !startsWith(stored, prefix)) continue;
+          const id = `${p.type}/${k.name}/${k.secret}`;
+          let g = groups.get(id);
+          if (!g) groups.set(id, (g = { kind: p.type, key, prefix, items: [] }));
+          const upstreamWrite = v.op === 'write+read' && v.expect === 'ok' && v.plaintext !== undefined;
+          g.items.push({
+            id: v.id,
+            stored,
+            body: stored.subarray(prefix.length),
+            ad: utf8(v.authenticatedData),
+            ...(upstreamWrite ? { plaintext: b64(v.plaintext!) } : {}),
+          });
+        }
+      }
+    }
+  }
+  return [...groups.values()];
+}
+
+const copy = (x: Uint8Array | null | undefined) => (x == null ? null : Uint8Array.from(x));
+
+function unpadLax(r: Uint8Array): Uint8Array | null {
+  const c = r[r.length - 1]!;
+  if (c === 0 || c > r.length) return null;
+  for (let i = r.length - c; i < r.length; i++) if (r[i] !== c) return null;
+  return r.subarray(0, r.length - c);
+}
+
+function cbcPad(p: Uint8Array): Uint8Array {
+  const n = 16 - (p.length % 16);
+  const out = new Uint8Array(p.length + n).fill(n);
+  out.set(p);
+  return out;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+describe('native addon', { skip: !built && 'native addon not built (see the warning above)' }, () => {
+  const groups = vectorGroups();
+
+  it('finds vector bodies of both kinds', () => {
+    for (const kind of ['aescbc', 'aesgcm'] as const) {
+      const n = groups.filter((g) => g.kind === kind).reduce((a, g) => a + g.items.length, 0);
+      assert.ok(n >= 50, `${kind}: only ${n} vector bodies`);
+    }
+  });
+
+  it('aesgcm: opens every vector body as node and noble do, and reproduces every upstream write', () => {
+    let truths = 0;
+    for (const g of groups.filter((x) => x.kind === 'aesgcm')) {
+      const items = g.items.filter((b) => b.body.length >= 12);
+      const many = nativeAesGcmOpenMany(g.key, items.map((b) => b.body), items.map((b) => b.ad))!;
+      items.forEach((b, i) => {
+        const [nonce, rest] = [b.body.subarray(0, 12), b.body.subarray(12)];
+        assert.deepEqual(copy(many[i]), copy(node.aesGcmOpen(g.key, nonce, rest, b.ad)), `${b.id}: differs from node`);
+        assert.deepEqual(copy(many[i]), copy(noble.aesGcmOpen(g.key, nonce, rest, b.ad)), `${b.id}: differs from noble`);
+        if (b.plaintext === undefined) return;
+        assert.deepEqual(copy(many[i]), copy(b.plaintext), `${b.id}: not the vector's plaintext`);
+        const [sealed] = nativeAesGcmSealMany(g.key, [nonce], [b.plaintext], [b.ad], g.prefix)!;
+        assert.deepEqual(copy(sealed), copy(b.stored), `${b.id}: sealing does not give upstream's stored bytes`);
+        truths++;
+      });
+    }
+    assert.ok(truths >= 10, `only ${truths} upstream aesgcm writes checked`);
+  });
+
+  it('aescbc: decrypts every whole-block vector body as node and noble do, and reproduces every upstream write', () => {
+    let truths = 0;
+    for (const g of groups.filter((x) => x.kind === 'aescbc')) {
+      const items = g.items.filter((b) => b.body.length >= 32 && b.body.length % 16 === 0);
+      const many = nativeAesCbcDecryptMany(g.key, items.map((b) => b.body))!;
+      items.forEach((b, i) => {
+        const [iv, ct] = [b.body.subarray(0, 16), b.body.subarray(16)];
+        assert.deepEqual(copy(many[i]), copy(node.aesCbcDecrypt(g.key, iv, ct)), `${b.id}: differs from node`);
+        assert.deepEqual(copy(many[i]), copy(noble.aesCbcDecrypt(g.key, iv, ct)), `${b.id}: differs from noble`);
+        if (b.plaintext === undefined) return;
+        assert.deepEqual(copy(unpadLax(many[i]!)), copy(b.plaintext), `${b.id}: not the vector's plaintext`);
+        const [sealed] = nativeAesCbcEncryptMany(g.key, [iv], [b.plaintext], g.prefix)!;
+        assert.deepEqual(copy(sealed), copy(b.stored), `${b.id}: encrypting does not give upstream's stored bytes`);
+        truths++;
+      });
+    }
+    assert.ok(truths >= 10, `only ${truths} upstream aescbc writes checked`);
+  });
+
+  it('aesgcm: reports authentication per value, short and empty bodies included', () => {
+    const key = new Uint8Array(32).fill(7);
+    const nonce = new Uint8Array(12).fill(1);
+    const ad = utf8('/registry/secrets/default/a');
+    const [good] = nativeAesGcmSealMany(key, [nonce], [utf8('hello')], [ad], new Uint8Array(0))!;
+    const [empty] = nativeAesGcmSealMany(key, [nonce], [new Uint8Array(0)], [ad], new Uint8Array(0))!;
+    const badTag = Uint8Array.from(good!);
+    badTag[badTag.length - 1]! ^= 1;
+    const badCt = Uint8Array.from(good!);
+    badCt[12]! ^= 0x80;
+    const bodies = [good!, badTag, good!, empty!, good!.subarray(0, 27), good!.subarray(0, 12), badCt, good!];
+    const ads = [ad, ad, utf8('/registry/secrets/default/b'), ad, ad, ad, ad, ad];
+    const got = nativeAesGcmOpenMany(key, bodies, ads)!;
+    assert.deepEqual(got.map(copy), [utf8('hello'), null, null, new Uint8Array(0), null, null, null, utf8('hello')]);
+    assert.equal(empty!.length, 12 + 16);
+  });
+
+  it('empty batches give empty results', () => {
+    const key = new Uint8Array(16);
+    assert.deepEqual(nativeAesGcmOpenMany(key, [], []), []);
+    assert.deepEqual(nativeAesGcmSealMany(key, [], [], [], new Uint8Array(0)), []);
+    assert.deepEqual(nativeAesCbcDecryptMany(key, []), []);
+    assert.deepEqual(nativeAesCbcEncryptMany(key, [], [], new Uint8Array(0)), []);
+  });
+
+  it('leaves invalid key sizes to the node:crypto path (null here)', () => {
+    assert.equal(nativeAesGcmOpenMany(new Uint8Array(20), [], []), null);
+    assert.equal(nativeAesCbcDecryptMany(new Uint8Array(33), []), null);
+  });
+
+  const keyArb = fc.constantFrom(16, 24, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+  const valueArb = fc.record({
+    plain: fc.uint8Array({ maxLength: 300 }),
+    ad: fc.uint8Array({ maxLength: 60 }),
+    nonce: fc.uint8Array({ minLength: 12, maxLength: 12 }),
+    iv: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  });
+  const batchArb = fc.tuple(keyArb, fc.array(valueArb, { maxLength: 12 }), fc.uint8Array({ maxLength: 30 }));
+
+  it('aesgcm seal/open: byte-identical to noble for 16/24/32-byte keys (fast-check)', () => {
+    fc.assert(
+      fc.property(batchArb, ([key, vs, prefix]) => {
+        const sealed = nativeAesGcmSealMany(key, vs.map((v) => v.nonce), vs.map((v) => v.plain), vs.map((v) => v.ad), prefix)!;
+        vs.forEach((v, i) => assert.deepEqual(copy(sealed[i]), concat(prefix, v.nonce, noble.aesGcmSeal(key, v.nonce, v.plain, v.ad))));
+        const opened = nativeAesGcmOpenMany(key, sealed.map((s) => s.subarray(prefix.length)), vs.map((v) => v.ad))!;
+        assert.deepEqual(opened.map(copy), vs.map((v) => copy(v.plain)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('aescbc encrypt/decrypt: byte-identical to noble for 16/24/32-byte keys (fast-check)', () => {
+    fc.assert(
+      fc.property(batchArb, ([key, vs, prefix]) => {
+        const sealed = nativeAesCbcEncryptMany(key, vs.map((v) => v.iv), vs.map((v) => v.plain), prefix)!;
+        vs.forEach((v, i) => assert.deepEqual(copy(sealed[i]), concat(prefix, v.iv, noble.aesCbcEncrypt(key, v.iv, cbcPad(v.plain)))));
+        const raw = nativeAesCbcDecryptMany(key, sealed.map((s) => s.subarray(prefix.length)))!;
+        assert.deepEqual(raw.map((r) => copy(unpadLax(r))), vs.map((v) => copy(v.plain)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('aesgcm open of random bodies: the same value or null as node:crypto, never a throw (fast-check)', () => {
+    const bodies = fc.array(fc.record({ body: fc.uint8Array({ minLength: 12, maxLength: 80 }), ad: fc.uint8Array({ maxLength: 20 }) }), { maxLength: 10 });
+    fc.assert(
+      fc.property(keyArb, bodies, (key, bs) => {
+        const got = nativeAesGcmOpenMany(key, bs.map((b) => b.body), bs.map((b) => b.ad))!;
+        bs.forEach((b, i) => assert.deepEqual(copy(got[i]), copy(node.aesGcmOpen(key, b.body.subarray(0, 12), b.body.subarray(12), b.ad))));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('rejects a wrong-sized nonce or IV with an error, not a bad write', () => {
+    const key = new Uint8Array(16);
+    assert.throws(() => nativeAesGcmSealMany(key, [new Uint8Array(11)], [new Uint8Array(1)], [new Uint8Array(0)], new Uint8Array(0)), /nonce must be 12 bytes/);
+    assert.throws(() => nativeAesCbcEncryptMany(key, [new Uint8Array(15)], [new Uint8Array(1)], new Uint8Array(0)), /IV must be 16 bytes/);
+  });
+
+  it('loads and runs inside a worker thread (the crypto pool uses it there)', async () => {
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const mod = new URL('../src/crypto/native.ts', import.meta.url).href;
+    const boot = `
+      const { parentPort } = await import('node:worker_threads');
+      (await import(${JSON.stringify(tsx)})).register();
+      const n = await import(${JSON.stringify(mod)});
+      const key = new Uint8Array(32).fill(3), nonce = new Uint8Array(12), ad = new Uint8Array([1]);
+      const [s] = n.nativeAesGcmSealMany(key, [nonce], [new Uint8Array([42])], [ad], new Uint8Array(0));
+      parentPort.postMessage({ available: n.nativeAvailable(), opened: Array.from(n.nativeAesGcmOpenMany(key, [s], [ad])[0]) });`;
+    const w = new Worker(`(async () => {${boot}})()`, { eval: true });
+    try {
+      const msg = await new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      assert.deepEqual(msg, { available: true, opened: [42] });
+    } finally {
+      await w.terminate();
+    }
+  });
+
+  it('K8S_ENC_NATIVE=0 turns it off', () => {
+    const mod = new URL('../src/crypto/native.ts', import.meta.url).href;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', `const n = await import(${JSON.stringify(mod)}); console.log(n.nativeAvailable());`],
+      { env: { ...process.env, K8S_ENC_NATIVE: '0' }, encoding: 'utf8' },
+    );
+    assert.equal(out.trim(), 'false');
+  });
+});
