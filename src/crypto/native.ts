@@ -20,10 +20,16 @@ interface Addon {
 const ADDON_URL = new URL('../../native/build/Release/k8s_enc_native.node', import.meta.url);
 
 let loaded: Addon | null | undefined;
+let enabled = true;
+
+/** Turns the addon off (or back on) in this thread, to compare both paths in one process (bench, tests). */
+export function setNativeEnabled(on: boolean): void {
+  enabled = on;
+}
 
 /** An invalid key size falls back too, so node:crypto's own error is what callers see. */
 function load(key: Uint8Array): Addon | null {
-  if (key.length !== 16 && key.length !== 24 && key.length !== 32) return null;
+  if (!enabled || (key.length !== 16 && key.length !== 24 && key.length !== 32)) return null;
   return loadAddon();
 }
 

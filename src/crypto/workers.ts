@@ -20,6 +20,8 @@ export interface CryptoPoolOptions {
   /** Jobs queued or running at once before `run` waits; default 2 per worker. */
   maxPending?: number;
   backend?: BackendName;
+  /** false: workers skip the native addon (K8S_ENC_NATIVE=0 in their env), to compare both paths. */
+  native?: boolean;
 }
 
 export interface CryptoPool {
@@ -43,13 +45,14 @@ const fromSource = import.meta.url.endsWith('.ts');
  * worker must register tsx itself: Node 20 does not carry the main thread's loader hooks into
  * workers.
  */
-function startWorker(WorkerClass: typeof Worker, backend: BackendName | undefined): Worker {
+function startWorker(WorkerClass: typeof Worker, backend: BackendName | undefined, native: boolean): Worker {
   const workerData = { backend };
-  if (!fromSource) return new WorkerClass(new URL('./workers-thread.js', import.meta.url), { workerData });
+  const env = native ? process.env : { ...process.env, K8S_ENC_NATIVE: '0' };
+  if (!fromSource) return new WorkerClass(new URL('./workers-thread.js', import.meta.url), { workerData, env });
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./workers-thread.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  return new WorkerClass(boot, { eval: true, workerData });
+  return new WorkerClass(boot, { eval: true, workerData, env });
 }
 
 export async function createCryptoPool(options: CryptoPoolOptions = {}): Promise<CryptoPool> {
@@ -102,7 +105,7 @@ export async function createCryptoPool(options: CryptoPoolOptions = {}): Promise
   }
 
   for (let i = 0; i < size; i++) {
-    const w = startWorker(Worker, options.backend);
+    const w = startWorker(Worker, options.backend, options.native ?? true);
     w.on('message', (m: ResultMessage) => settle(w, m));
     w.on('error', (e) => fail(e));
     w.on('exit', (code) => {
