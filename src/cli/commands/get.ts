@@ -14,6 +14,8 @@ import { createObjectWriter, formatObject, OBJECT_FORMATS, type ObjectWriter } f
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
 import { createValueReader, decodeReport, type ValueReport } from '../value-reader.ts';
+import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
+import { SnapshotSource } from '../../etcd/snapshot.ts';
 
 const OPTIONS = {
   ...CONFIG_OPTIONS,
@@ -23,6 +25,7 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   'for-restore': { type: 'boolean' },
   out: { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 interface Target {
@@ -105,8 +108,29 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const writer: ObjectWriter | null = outDir === undefined ? createObjectWriter(io.stdout, format, t.keys !== undefined) : null;
   let found = 0;
   let failed = 0;
+  const workers = scanWorkerCount(str(p, 'workers'));
   try {
-    for await (const chunk of inChunks(entries(source, t, revision), SCAN_CHUNK)) {
+    if (
+      t.prefix !== undefined &&
+      writer !== null &&
+      (format === 'ndjson' || format === 'name') &&
+      source instanceof SnapshotSource &&
+      workers > 1 &&
+      canScanInWorkers(config)
+    ) {
+      const job = { kind: 'get', format, resource: t.resource.qualified, forRestore: flag(p, 'for-restore'), snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
+      for await (const r of scanInWorkers(source, utf8(t.prefix), revision, job, workers)) {
+        const chunk = r.get!;
+        for (let i = 0; i < chunk.found; i++) progress.tick(false);
+        for (const note of chunk.notes) {
+          progress.tick(true);
+          await progress.note(note);
+        }
+        found += chunk.found;
+        failed += chunk.notes.length;
+        await io.stdout.write(chunk.text);
+      }
+    } else for await (const chunk of inChunks(entries(source, t, revision), SCAN_CHUNK)) {
       const values = chunk.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value, resource: t.resource.qualified }] : []));
       const reports = await reader.readMany(values, { decode: false });
       let k = 0;

@@ -1,17 +1,19 @@
-import { fromUtf8, utf8 } from '../../bytes.ts';
-import { normalizeEtcdPrefix, parseEtcdKey } from '../../etcd/keys.ts';
-import type { ScanItem } from '../../etcd/source.ts';
+import { utf8 } from '../../bytes.ts';
+import { normalizeEtcdPrefix } from '../../etcd/keys.ts';
 import { CONFIG_OPTIONS, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
 import { inChunks, SCAN_CHUNK } from '../chunks.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
-import { createValueReader, decodeReport, type ValueReader, type ValueReport } from '../value-reader.ts';
+import { createValueReader } from '../value-reader.ts';
+import { cell, verifyChunk, type VerifyMark } from '../scan-format.ts';
+import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
+import { SnapshotSource } from '../../etcd/snapshot.ts';
 
-const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' } } as const;
+const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, workers: { type: 'string' } } as const;
 
-export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'>;
+export type { VerifyRecord } from '../scan-format.ts';
 
 export interface VerifySummary {
   keys: number;
@@ -22,30 +24,7 @@ export interface VerifySummary {
   byProvider: { provider: string | null; keyName: string | null; values: number; stale: number; failed: number }[];
 }
 
-/** The chunk's records in order: its values decrypted in one batch per resource, then decoded one by one. */
-async function recordsOf(items: ScanItem[], reader: ValueReader, etcdPrefix: string): Promise<VerifyRecord[]> {
-  const values = items.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value }] : []));
-  const reports = await reader.readMany(values, { decode: false });
-  let k = 0;
-  return items.map((item): VerifyRecord => {
-    if (item.ok) {
-      const { object: _object, code: _code, data: _data, ...rec } = decodeReport(reports[k++]!);
-      return rec;
-    }
-    const key = item.key === undefined ? '' : fromUtf8(item.key);
-    return {
-      key,
-      resource: parseEtcdKey(key, etcdPrefix)?.resource ?? null,
-      status: 'error',
-      provider: null,
-      keyName: null,
-      stale: null,
-      error: item.error.message,
-    };
-  });
-}
-
-function summarize(s: VerifySummary, r: VerifyRecord): void {
+function summarize(s: VerifySummary, r: VerifyMark): void {
   s.keys++;
   if (r.status === 'ok') s.ok++;
   else if (r.status === 'plaintext') s.plaintext++;
@@ -56,14 +35,6 @@ function summarize(s: VerifySummary, r: VerifyRecord): void {
   row.values++;
   if (r.stale === true) row.stale++;
   if (r.status === 'error') row.failed++;
-}
-
-const COLUMNS = [10, 10, 12, 6] as const;
-const cell = (v: string, i: number) => v.padEnd(COLUMNS[i]!);
-
-function tableRow(r: VerifyRecord): string {
-  const cells = [r.status, r.provider ?? '-', r.keyName ?? '-', r.stale === null ? '-' : String(r.stale)].map(cell).join(' ');
-  return `${cells} ${r.key}${r.error === null ? '' : `  ${r.error}`}\n`;
 }
 
 async function writeTableSummary(out: Output, s: VerifySummary): Promise<void> {
@@ -90,15 +61,23 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const reader = createValueReader(config, etcdPrefix, kms.options);
   const summary: VerifySummary = { keys: 0, ok: 0, plaintext: 0, failed: 0, stale: 0, byProvider: [] };
   const progress = startProgress(io, 'verifying');
+  const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
+  const workers = scanWorkerCount(str(p, 'workers'));
+  async function* chunks(): AsyncIterable<{ text: string; marks: VerifyMark[] }> {
+    if (source instanceof SnapshotSource && workers > 1 && canScanInWorkers(config)) {
+      const job = { kind: 'verify', format, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
+      for await (const r of scanInWorkers(source, prefix, revision, job, workers)) yield r.verify!;
+      return;
+    }
+    const scan = source.scan(prefix, revision === undefined ? {} : { revision });
+    for await (const chunk of inChunks(scan, SCAN_CHUNK)) yield verifyChunk(chunk, reader, etcdPrefix, format);
+  }
   try {
     if (format === 'table') await io.stdout.write(['STATUS', 'PROVIDER', 'KEY-NAME', 'STALE'].map(cell).join(' ') + ' KEY\n');
-    const scan = source.scan(utf8(normalizeEtcdPrefix(etcdPrefix) + '/'), revision === undefined ? {} : { revision });
-    for await (const chunk of inChunks(scan, SCAN_CHUNK)) {
-      let text = '';
-      for (const rec of await recordsOf(chunk, reader, etcdPrefix)) {
-        summarize(summary, rec);
-        progress.tick(rec.status === 'error');
-        text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec);
+    for await (const { text, marks } of chunks()) {
+      for (const mark of marks) {
+        summarize(summary, mark);
+        progress.tick(mark.status === 'error');
       }
       await io.stdout.write(text);
     }

@@ -1,0 +1,94 @@
+/**
+ * One scan chunk in, its output text out: the per-chunk work of `verify` and `get -o ndjson|name`,
+ * shared by the single-thread scans and the scan workers (scan-worker.ts) so both print the same
+ * bytes.
+ */
+import { fromUtf8 } from '../bytes.ts';
+import { parseEtcdKey } from '../etcd/keys.ts';
+import type { ScanItem } from '../etcd/source.ts';
+import { forRestore } from '../storage/output.ts';
+import { objectName } from './object-output.ts';
+import { decodeReport, type ValueReader, type ValueReport } from './value-reader.ts';
+
+export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'>;
+/** What the summary and the progress line need of a record. */
+export type VerifyMark = Pick<VerifyRecord, 'status' | 'provider' | 'keyName' | 'stale'>;
+export type VerifyFormat = 'table' | 'ndjson';
+
+const COLUMNS = [10, 10, 12, 6] as const;
+export const cell = (v: string, i: number) => v.padEnd(COLUMNS[i]!);
+
+function tableRow(r: VerifyRecord): string {
+  const cells = [r.status, r.provider ?? '-', r.keyName ?? '-', r.stale === null ? '-' : String(r.stale)].map(cell).join(' ');
+  return `${cells} ${r.key}${r.error === null ? '' : `  ${r.error}`}\n`;
+}
+
+/** The chunk's records in order: its values decrypted in one batch per resource, then decoded one by one. */
+async function recordsOf(items: ScanItem[], reader: ValueReader, etcdPrefix: string): Promise<VerifyRecord[]> {
+  const values = items.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value }] : []));
+  const reports = await reader.readMany(values, { decode: false });
+  let k = 0;
+  return items.map((item): VerifyRecord => {
+    if (item.ok) {
+      const { object: _object, code: _code, data: _data, ...rec } = decodeReport(reports[k++]!);
+      return rec;
+    }
+    const key = item.key === undefined ? '' : fromUtf8(item.key);
+    return {
+      key,
+      resource: parseEtcdKey(key, etcdPrefix)?.resource ?? null,
+      status: 'error',
+      provider: null,
+      keyName: null,
+      stale: null,
+      error: item.error.message,
+    };
+  });
+}
+
+export async function verifyChunk(
+  items: ScanItem[],
+  reader: ValueReader,
+  etcdPrefix: string,
+  format: VerifyFormat,
+): Promise<{ text: string; marks: VerifyMark[] }> {
+  let text = '';
+  const marks: VerifyMark[] = [];
+  for (const rec of await recordsOf(items, reader, etcdPrefix)) {
+    marks.push({ status: rec.status, provider: rec.provider, keyName: rec.keyName, stale: rec.stale });
+    text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec);
+  }
+  return { text, marks };
+}
+
+/** `get`'s line formats, where each object is printed on its own, independent of its neighbours. */
+export type LineFormat = 'ndjson' | 'name';
+
+/** Objects as lines for stdout, failures as notes for stderr, each in key order. */
+export async function getChunk(
+  items: ScanItem[],
+  reader: ValueReader,
+  resource: string,
+  format: LineFormat,
+  restore: boolean,
+): Promise<{ text: string; notes: string[]; found: number }> {
+  const values = items.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value, resource }] : []));
+  const reports = await reader.readMany(values, { decode: false });
+  let k = 0;
+  let text = '';
+  let found = 0;
+  const notes: string[] = [];
+  for (const item of items) {
+    const report = item.ok ? decodeReport(reports[k++]!) : null;
+    if (!item.ok || report?.object === undefined) {
+      const key = item.ok ? item.entry.key : item.key;
+      const where = key === undefined ? '' : `${fromUtf8(key)}: `;
+      notes.push(`error: ${where}${item.ok ? report!.error : item.error.message}`);
+      continue;
+    }
+    found++;
+    const obj = restore ? forRestore(report.object) : report.object;
+    text += (format === 'name' ? objectName(obj) : JSON.stringify(obj)) + '\n';
+  }
+  return { text, notes, found };
+}

@@ -1,0 +1,44 @@
+/** What the scan workers (scan-worker.ts) and the main thread (scan-parallel.ts) say to each other. */
+import type { EncryptionConfig } from '../config/types.ts';
+import type { ValueLocation } from '../etcd/snapshot.ts';
+import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
+import type { LineFormat, VerifyFormat, VerifyMark } from './scan-format.ts';
+
+/** The worker's whole task, fixed at start. The parsed config is plain data: it clones as is. */
+export type ScanJob = { snapshot: string; config: EncryptionConfig; etcdPrefix: string } & (
+  | { kind: 'verify'; format: VerifyFormat }
+  | { kind: 'get'; format: LineFormat; resource: string; forRestore: boolean }
+);
+
+/** A K8sEncError loses its class when cloned to another thread: code and message are what is printed. */
+export interface WireError {
+  code: K8sEncErrorCode;
+  message: string;
+}
+
+export type WireLocation = Omit<ValueLocation, 'error'> & { error?: WireError };
+
+export interface ChunkMessage {
+  id: number;
+  /** Pass 1's problems, printed before the chunk's values (only in the first chunk). */
+  problems: WireError[];
+  locations: WireLocation[];
+}
+
+export type ChunkReply =
+  | { id: number; ok: true; verify?: { text: string; marks: VerifyMark[] }; get?: { text: string; notes: string[]; found: number } }
+  | { id: number; ok: false; error: WireError };
+
+export function toWireError(e: K8sEncError): WireError {
+  return { code: e.code, message: e.message };
+}
+
+export function toWire(loc: ValueLocation): WireLocation {
+  const { error, ...rest } = loc;
+  return error === undefined ? rest : { ...rest, error: toWireError(error) };
+}
+
+export function fromWire(loc: WireLocation): ValueLocation {
+  const { error, ...rest } = loc;
+  return error === undefined ? rest : { ...rest, error: new K8sEncError(error.code, error.message) };
+}

@@ -1,0 +1,101 @@
+/**
+ * The scan pipeline over worker threads, for snapshot sources: the main thread runs pass 1 (which
+ * keys, where their values lie), then hands each worker chunks of value locations; the workers
+ * read those values from their own file handle, decrypt, decode and format them, and send back
+ * text. The main thread prints the chunks in key order, with at most two per worker in flight, so
+ * memory stays bounded whatever the snapshot size.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { EncryptionConfig } from '../config/types.ts';
+import type { SnapshotSource, ValueLocation } from '../etcd/snapshot.ts';
+import { K8sEncError } from '../errors.ts';
+import { mapOrdered } from '../crypto/workers.ts';
+import { SCAN_CHUNK } from './chunks.ts';
+import { toWire, toWireError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
+
+export type ChunkResult = Extract<ChunkReply, { ok: true }>;
+
+/** Scan workers to use: K8S_ENC_WORKERS or `--workers` (1 = the single-thread scan), else one per core, at most 8. */
+export function scanWorkerCount(flag: string | undefined): number {
+  const raw = flag ?? process.env.K8S_ENC_WORKERS;
+  const n = raw === undefined || raw === '' ? Math.min(8, availableParallelism()) : Number(raw);
+  return Number.isSafeInteger(n) && n >= 1 ? n : 1;
+}
+
+/** KMS providers talk to plugins over sockets the main thread holds: those scans stay single-thread. */
+export function canScanInWorkers(config: EncryptionConfig): boolean {
+  return config.resources.every((r) => r.providers.every((p) => p.type !== 'kms'));
+}
+
+const fromSource = import.meta.url.endsWith('.ts');
+
+/** As in crypto/workers.ts: from source, the worker registers tsx itself (Node 20 does not pass loader hooks on). */
+function startWorker(job: ScanJob): Worker {
+  // `node --input-type=module -e` (the bench's way in) would be inherited and refuse a file entry.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  if (!fromSource) return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: job, execArgv });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./scan-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: job, execArgv });
+}
+
+function* chunksOf(problems: K8sEncError[], all: ValueLocation[]): Generator<Omit<ChunkMessage, 'id'>> {
+  let first = problems.map(toWireError);
+  for (let i = 0; i < all.length || first.length > 0; i += SCAN_CHUNK) {
+    yield { problems: first, locations: all.slice(i, i + SCAN_CHUNK).map(toWire) };
+    first = [];
+  }
+}
+
+/**
+ * The scan's chunk results in key order. Workers start while pass 1 runs on the main thread;
+ * each chunk goes to the worker with the fewest chunks pending.
+ */
+export async function* scanInWorkers(
+  source: SnapshotSource,
+  prefix: Uint8Array,
+  revision: number | undefined,
+  job: ScanJob,
+  count: number,
+): AsyncGenerator<ChunkResult> {
+  const workers = Array.from({ length: count }, () => startWorker(job));
+  const load = workers.map(() => 0);
+  const waiting = new Map<number, { worker: number; resolve(r: ChunkResult): void; reject(e: Error): void }>();
+  let failure: Error | undefined;
+  const fail = (e: Error) => {
+    failure ??= e;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  workers.forEach((w, i) => {
+    w.on('message', (r: ChunkReply) => {
+      const p = waiting.get(r.id);
+      waiting.delete(r.id);
+      load[i]!--;
+      if (r.ok) p?.resolve(r);
+      else p?.reject(new K8sEncError(r.error.code, r.error.message));
+    });
+    w.on('error', (e) => fail(e));
+    w.on('exit', (code) => fail(new Error(`scan worker exited with code ${code}`)));
+  });
+  let nextId = 0;
+  const send = (chunk: Omit<ChunkMessage, 'id'>): Promise<ChunkResult> => {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    const worker = load.indexOf(Math.min(...load));
+    load[worker]!++;
+    return new Promise((resolve, reject) => {
+      waiting.set(id, { worker, resolve, reject });
+      workers[worker]!.postMessage({ id, ...chunk } satisfies ChunkMessage);
+    });
+  };
+  try {
+    const plan = await source.plan(prefix, revision === undefined ? {} : { revision });
+    yield* mapOrdered(chunksOf(plan.problems, plan.locations), send, 2 * count);
+  } finally {
+    failure ??= new Error('scan finished');
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Entry point of a scan worker (scan-parallel.ts): opens the snapshot itself, reads the values at
+ * the locations it is sent, decrypts, decodes and formats them, and posts back the chunk's text.
+ * Values never cross threads; only locations in and strings out.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSnapshot } from '../etcd/snapshot.ts';
+import type { ScanItem } from '../etcd/source.ts';
+import { K8sEncError } from '../errors.ts';
+import { fromWire, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
+import { getChunk, verifyChunk } from './scan-format.ts';
+import { createValueReader } from './value-reader.ts';
+
+const job = workerData as ScanJob;
+const port = parentPort;
+if (port === null) throw new Error('scan-worker.ts runs only as a worker thread');
+
+// The main thread checked the hash already; reading the file again here would double the scan.
+const source = await openSnapshot(job.snapshot, { skipHashCheck: true });
+const reader = createValueReader(job.config, job.etcdPrefix);
+
+async function run(m: ChunkMessage): Promise<ChunkReply> {
+  const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: new K8sEncError(p.code, p.message) }));
+  items.push(...source.read(m.locations.map(fromWire)));
+  if (job.kind === 'verify') return { id: m.id, ok: true, verify: await verifyChunk(items, reader, job.etcdPrefix, job.format) };
+  return { id: m.id, ok: true, get: await getChunk(items, reader, job.resource, job.format, job.forRestore) };
+}
+
+port.on('message', (m: ChunkMessage | 'close') => {
+  if (m === 'close') {
+    void source.close().then(() => port.close());
+    return;
+  }
+  run(m).then(
+    (reply) => port.postMessage(reply),
+    (e: unknown) => {
+      const code = e instanceof K8sEncError ? e.code : 'ERR_INPUT';
+      port.postMessage({ id: m.id, ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } } satisfies ChunkReply);
+    },
+  );
+});
