@@ -11,6 +11,7 @@ import { BULK_SIZE, BULK_VALUES, SIZES } from './inputs.ts';
 import { runMicro } from './micro.ts';
 import { printTable, writeResults, type Row } from './results.ts';
 import { runSnapshot } from './snapshot.ts';
+import { runSnapshot2GiB } from './snapshot-2gib.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -23,6 +24,7 @@ const suites: { name: string; run: () => Promise<Row[]> | Row[] }[] = [
   { name: 'go', run: () => runGoBaseline(values, [BULK_SIZE]) },
   { name: 'bulk', run: () => runBulk(values, BULK_SIZE, { reps: quick ? 1 : 3, nobleValues: 10_000 }) },
   { name: 'snapshot', run: () => runSnapshot({ secrets: values, size: BULK_SIZE, reps: quick ? 1 : 3 }) },
+  { name: 'snapshot-2gib', run: () => runSnapshot2GiB() },
   { name: 'micro', run: () => runMicro(SIZES, quick ? 0.05 : 0.25) },
 ];
 

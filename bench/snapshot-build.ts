@@ -85,7 +85,12 @@ function configText(): string {
 }
 
 /** The cached snapshot of `secrets` Secrets of about `size` bytes each, built if missing. */
-export async function benchSnapshot(secrets: number, size: number, log: (s: string) => void): Promise<BenchSnapshot> {
+export async function benchSnapshot(
+  secrets: number,
+  size: number,
+  log: (s: string) => void,
+  opts: { etcdArgs?: string[] } = {},
+): Promise<BenchSnapshot> {
   mkdirSync(WORK_DIR, { recursive: true });
   const base = `${WORK_DIR}secrets-${secrets}x${size}`;
   const metaPath = `${base}.json`;
@@ -96,7 +101,7 @@ export async function benchSnapshot(secrets: number, size: number, log: (s: stri
   const transformer = createTransformer(parseEncryptionConfig(configText()), 'secrets');
   const started = performance.now();
   log(`building ${base}.db: ${secrets} Secrets of ~${size} bytes into a real etcd`);
-  const etcd = await startEtcd();
+  const etcd = await startEtcd({ extraArgs: opts.etcdArgs ?? [] });
   const writer = await EtcdWriter.connect(etcd.endpoint);
   let valueBytes = 0;
   try {
@@ -110,7 +115,7 @@ export async function benchSnapshot(secrets: number, size: number, log: (s: stri
         const value = await transformer.toStorage(encodeObject(obj), key);
         valueBytes += value.length;
         await writer.put(key, value);
-        if (i % 20000 === 0 && i > 0) log(`  ${i} put, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+        if (i % Math.max(1000, Math.round(secrets / 5)) === 0 && i > 0) log(`  ${i} put, ${((performance.now() - started) / 1000).toFixed(0)} s`);
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));

@@ -4,7 +4,7 @@
  * output to /dev/null. Wall time includes Node's start-up; peak RSS comes from GNU time.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { benchSnapshot, WORK_DIR, type BenchSnapshot } from './snapshot-build.ts';
 import type { Row } from './results.ts';
 
@@ -65,26 +65,52 @@ async function best(argv: string[], reps: number): Promise<Measured> {
   return b!;
 }
 
+/** Line count and last line of a file, streamed: a 2 GiB snapshot's output is more than a string holds. */
+function tail(path: string): { lines: number; last: string } {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let lines = 0;
+  let last = '';
+  let carry = Buffer.alloc(0); // the unfinished line at the end of what was read so far
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      const chunk = buf.subarray(0, n);
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      const nl = chunk.lastIndexOf(10);
+      if (nl < 0) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const before = nl === 0 ? -1 : chunk.lastIndexOf(10, nl - 1);
+      last = (before >= 0 ? chunk.subarray(before + 1, nl) : Buffer.concat([carry, chunk.subarray(0, nl)])).toString('utf8');
+      carry = Buffer.from(chunk.subarray(nl + 1));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { lines, last: carry.length > 0 ? carry.toString('utf8') : last };
+}
+
 /** A run whose output is read back: what the timed runs print must be the whole snapshot, read fine. */
 async function checkOutputs(cli: string[], source: string[], snap: BenchSnapshot): Promise<void> {
   const out = `${WORK_DIR}check.out`;
   const v = await measure([...cli, 'verify', ...source, '-o', 'ndjson'], out);
-  const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
-  const summary = (JSON.parse(lines.at(-1)!) as { summary: { keys: number; ok: number } }).summary;
+  const summary = (JSON.parse(tail(out).last) as { summary: { keys: number; ok: number } }).summary;
   if (v.code !== 0 || summary.keys !== snap.secrets || summary.ok !== snap.secrets) {
     throw new Error(`verify check failed: exit ${v.code}, summary ${JSON.stringify(summary)}`);
   }
   const g = await measure([...cli, 'get', 'secrets', '-A', ...source, '-o', 'ndjson'], out);
-  const objects = readFileSync(out, 'utf8').trimEnd().split('\n');
-  const last = JSON.parse(objects.at(-1)!) as { kind: string; metadata: { name: string } };
-  if (g.code !== 0 || objects.length !== snap.secrets || last.kind !== 'Secret') {
-    throw new Error(`get check failed: exit ${g.code}, ${objects.length} objects`);
+  const objects = tail(out);
+  const last = JSON.parse(objects.last) as { kind: string; metadata: { name: string } };
+  if (g.code !== 0 || objects.lines !== snap.secrets || last.kind !== 'Secret') {
+    throw new Error(`get check failed: exit ${g.code}, ${objects.lines} objects`);
   }
+  unlinkSync(out);
 }
 
-export async function runSnapshot(opts: { secrets: number; size: number; reps: number }): Promise<Row[]> {
+export async function runSnapshot(opts: { secrets: number; size: number; reps: number; etcdArgs?: string[] }): Promise<Row[]> {
   const log = (s: string) => console.log(`snapshot: ${s}`);
-  const snap = await benchSnapshot(opts.secrets, opts.size, log);
+  const snap = await benchSnapshot(opts.secrets, opts.size, log, { etcdArgs: opts.etcdArgs ?? [] });
   const { argv: cli, how } = cliCommand(log);
   const source = ['--snapshot', snap.path, '-c', snap.configPath];
   await checkOutputs(cli, source, snap);

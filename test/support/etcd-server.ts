@@ -133,7 +133,7 @@ function exited(child: ChildProcess): Promise<void> {
  * Starts a one-member etcd on free loopback ports with a fresh data dir; retries if a port was
  * taken. With `tls`, clients must use https and a certificate from the test CA (needs openssl).
  */
-export async function startEtcd(opts: { tls?: boolean } = {}): Promise<EtcdServer> {
+export async function startEtcd(opts: { tls?: boolean; extraArgs?: string[] } = {}): Promise<EtcdServer> {
   const bin = etcdBinary();
   if (bin === null) throw new Error('no etcd binary found (install etcd-server or set ETCD_BIN)');
   let lastError = '';
@@ -159,6 +159,7 @@ export async function startEtcd(opts: { tls?: boolean } = {}): Promise<EtcdServe
         '--logger=zap',
         '--log-level=error',
         ...tlsArgs,
+        ...(opts.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
