@@ -23,6 +23,9 @@ function tableRow(r: VerifyRecord): string {
   return `${cells} ${r.key}${r.error === null ? '' : `  ${r.error}`}\n`;
 }
 
+/** A scan item's weight for chunking: its stored value's size. */
+export const storedBytes = (item: ScanItem): number => (item.ok ? item.entry.value.length : 0);
+
 /** The chunk's records in order: its values decrypted in one batch per resource, then decoded one by one. */
 async function recordsOf(items: ScanItem[], reader: ValueReader, etcdPrefix: string): Promise<VerifyRecord[]> {
   const values = items.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value }] : []));

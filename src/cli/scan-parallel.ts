@@ -11,7 +11,7 @@ import type { EncryptionConfig } from '../config/types.ts';
 import type { SnapshotSource, ValueLocation } from '../etcd/snapshot.ts';
 import { K8sEncError } from '../errors.ts';
 import { mapOrdered } from '../crypto/workers.ts';
-import { SCAN_CHUNK } from './chunks.ts';
+import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
 import { toWire, toWireError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
 
 export type ChunkResult = Extract<ChunkReply, { ok: true }>;
@@ -41,12 +41,20 @@ function startWorker(job: ScanJob): Worker {
   return new Worker(boot, { eval: true, workerData: job, execArgv });
 }
 
+/** Chunks as the single-thread scans cut them (SCAN_CHUNK values, SCAN_CHUNK_BYTES stored bytes); problems first. */
 function* chunksOf(problems: K8sEncError[], all: ValueLocation[]): Generator<Omit<ChunkMessage, 'id'>> {
+  let chunk: ChunkMessage['locations'] = [];
+  let bytes = 0;
   let first = problems.map(toWireError);
-  for (let i = 0; i < all.length || first.length > 0; i += SCAN_CHUNK) {
-    yield { problems: first, locations: all.slice(i, i + SCAN_CHUNK).map(toWire) };
-    first = [];
+  for (const loc of all) {
+    chunk.push(toWire(loc));
+    bytes += loc.error === undefined ? loc.size : 0;
+    if (chunk.length === SCAN_CHUNK || bytes >= SCAN_CHUNK_BYTES) {
+      yield { problems: first, locations: chunk };
+      [chunk, bytes, first] = [[], 0, []];
+    }
   }
+  if (chunk.length > 0 || first.length > 0) yield { problems: first, locations: chunk };
 }
 
 /**

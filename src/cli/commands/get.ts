@@ -7,7 +7,8 @@ import { forRestore } from '../../storage/output.ts';
 import type { KubeObject } from '../../storage/types.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError, type Parsed } from '../args.ts';
 import { makePrivateDir, writeFileAtomic } from '../atomic-write.ts';
-import { inChunks, SCAN_CHUNK } from '../chunks.ts';
+import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
+import { storedBytes } from '../scan-format.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_ERROR, EXIT_OK, type CliIo } from '../io.ts';
 import { createObjectWriter, formatObject, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
@@ -130,7 +131,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
         failed += chunk.notes.length;
         await io.stdout.write(chunk.text);
       }
-    } else for await (const chunk of inChunks(entries(source, t, revision), SCAN_CHUNK)) {
+    } else for await (const chunk of inChunks(entries(source, t, revision), SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) {
       const values = chunk.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value, resource: t.resource.qualified }] : []));
       const reports = await reader.readMany(values, { decode: false });
       let k = 0;

@@ -1,13 +1,13 @@
 import { utf8 } from '../../bytes.ts';
 import { normalizeEtcdPrefix } from '../../etcd/keys.ts';
 import { CONFIG_OPTIONS, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
-import { inChunks, SCAN_CHUNK } from '../chunks.ts';
+import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
 import { createValueReader } from '../value-reader.ts';
-import { cell, verifyChunk, type VerifyMark } from '../scan-format.ts';
+import { cell, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 
@@ -70,7 +70,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       return;
     }
     const scan = source.scan(prefix, revision === undefined ? {} : { revision });
-    for await (const chunk of inChunks(scan, SCAN_CHUNK)) yield verifyChunk(chunk, reader, etcdPrefix, format);
+    for await (const chunk of inChunks(scan, SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) yield verifyChunk(chunk, reader, etcdPrefix, format);
   }
   try {
     if (format === 'table') await io.stdout.write(['STATUS', 'PROVIDER', 'KEY-NAME', 'STALE'].map(cell).join(' ') + ' KEY\n');
