@@ -75,20 +75,35 @@ export function fromHex(s: string): Uint8Array {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
+const PAD = 0x3d;
+const asciiDecoder = new TextDecoder();
+/** Reused output buffer: one string allocation per call instead of a rope of 4-character pieces. */
+let b64Scratch = new Uint8Array(1024);
+
 /** Standard base64 with padding (what Go's StdEncoding and Kubernetes JSON write). */
 export function toBase64(b: Uint8Array): string {
-  let s = '';
+  const n = Math.ceil(b.length / 3) * 4;
+  if (b64Scratch.length < n) b64Scratch = new Uint8Array(n * 2);
+  const o = b64Scratch;
+  let j = 0;
   let i = 0;
   for (; i + 2 < b.length; i += 3) {
-    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    const x = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    o[j++] = B64_CODES[x >> 18]!;
+    o[j++] = B64_CODES[(x >> 12) & 63]!;
+    o[j++] = B64_CODES[(x >> 6) & 63]!;
+    o[j++] = B64_CODES[x & 63]!;
   }
   if (i < b.length) {
-    const n = (b[i]! << 16) | ((b[i + 1] ?? 0) << 8);
-    s += B64[n >> 18]! + B64[(n >> 12) & 63]!;
-    s += i + 1 < b.length ? B64[(n >> 6) & 63]! + '=' : '==';
+    const two = i + 1 < b.length;
+    const x = (b[i]! << 16) | (two ? b[i + 1]! << 8 : 0);
+    o[j++] = B64_CODES[x >> 18]!;
+    o[j++] = B64_CODES[(x >> 12) & 63]!;
+    o[j++] = two ? B64_CODES[(x >> 6) & 63]! : PAD;
+    o[j++] = PAD;
   }
-  return s;
+  return asciiDecoder.decode(o.subarray(0, j));
 }
 
 const B64_INDEX = new Int16Array(128).fill(-1);

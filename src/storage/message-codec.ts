@@ -5,14 +5,14 @@
  * as raw bytes. Decoding drops unknown fields, as the apiserver does, and yields the Kubernetes
  * JSON shape (Go's omitempty applied) described in types.ts.
  */
-import { compareBytes, decodeBase64Strict, toBase64 } from '../bytes.ts';
+import { compareBytes, concatBytes, decodeBase64Strict, toBase64 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { WIRE_BYTES, WIRE_VARINT, WireWriter } from '../protobuf/wire.ts';
 import { fieldsV1FromRaw, fieldsV1ToRaw } from './fields-v1.ts';
 import { fitsInt, wrapInt } from './int64.ts';
 import { setOwn } from './json-parse.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
-import { formatTime, parseTime, ZERO_TIME_SECONDS } from './rfc3339.ts';
+import { formatTime, formatUnixSeconds, parseTime, ZERO_TIME_SECONDS } from './rfc3339.ts';
 import type { FieldPlan, MessagePlan } from './schema.ts';
 import { protobufError, WireReader } from './wire.ts';
 
@@ -22,43 +22,38 @@ type Json = Record<string, unknown>;
 
 export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: string): Json {
   const r = new WireReader(bytes, where);
-  const values = new Map<FieldPlan, unknown>();
-  const segments = new Map<FieldPlan, Uint8Array[]>();
+  // Values by FieldPlan.slot; embedded messages collect their segments first (repeats merge).
+  const slots: unknown[] = new Array<unknown>(plan.fields.length).fill(undefined);
+  let segments: (Uint8Array[] | undefined)[] | undefined;
   while (!r.done) {
     const { field, wire } = r.tag();
-    const f = plan.byId.get(field);
+    const f = field < plan.byNumber.length ? plan.byNumber[field] : undefined;
     if (f === undefined) {
       r.skip(wire, field);
       continue;
     }
     const expected = f.kind === 'bool' || f.kind === 'int64' || f.kind === 'int32' ? WIRE_VARINT : WIRE_BYTES;
     if (wire !== expected) throw protobufError(where, `wrong wireType = ${wire} for field ${f.name}`);
+    const slot = f.slot;
     if (f.mapValue !== undefined) {
-      const map = (values.get(f) as Json | undefined) ?? {};
-      const [k, v] = decodeMapEntry(r.bytes(f.name), f, `${where}.${f.name}`);
-      setOwn(map, k, v);
-      values.set(f, map);
+      let map = slots[slot] as Json | undefined;
+      if (map === undefined) slots[slot] = map = {};
+      addMapEntry(map, r.bytes(f.name), f, where);
     } else if (f.kind === 'message' && !f.repeated) {
       // Repeated occurrences of an embedded message merge, which decoding the concatenation gives.
-      const list = segments.get(f) ?? [];
-      list.push(r.bytes(f.name));
-      segments.set(f, list);
+      segments ??= [];
+      (segments[slot] ??= []).push(r.bytes(f.name));
     } else {
-      const v = decodeSingle(r, f, `${where}.${f.name}`);
-      if (f.repeated) {
-        const list = (values.get(f) as unknown[] | undefined) ?? [];
-        list.push(v);
-        values.set(f, list);
-      } else values.set(f, v);
+      const v = decodeSingle(r, f, where);
+      if (!f.repeated) slots[slot] = v;
+      else if (slots[slot] === undefined) slots[slot] = [v];
+      else (slots[slot] as unknown[]).push(v);
     }
-  }
-  for (const [f, parts] of segments) {
-    const joined = parts.length === 1 ? parts[0]! : Uint8Array.from(parts.flatMap((p) => [...p]));
-    values.set(f, decodeMessage(f.message!, joined, `${where}.${f.name}`));
   }
   const out: Json = {};
   for (const f of plan.fields) {
-    let v = values.get(f);
+    const parts = segments?.[f.slot];
+    let v = parts === undefined ? slots[f.slot] : decodeMessage(f.message!, joinSegments(parts), `${where}.${f.name}`);
     if (v === undefined) {
       if (f.pointer || f.repeated) continue;
       v = zeroValue(f);
@@ -67,6 +62,10 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: strin
     out[f.name] = v;
   }
   return out;
+}
+
+function joinSegments(parts: Uint8Array[]): Uint8Array {
+  return parts.length === 1 ? parts[0]! : concatBytes(...parts);
 }
 
 function zeroValue(f: FieldPlan): unknown {
@@ -98,27 +97,80 @@ function decodeSingle(r: WireReader, f: FieldPlan, where: string): unknown {
     case 'bytes':
       return toBase64(r.bytes(f.name));
     case 'bool':
-      return r.uint64(f.name) !== 0n;
+      return r.int64(f.name) !== 0;
     case 'int64':
-      return int64ToJson(wrapInt(r.uint64(f.name), 64));
+      return readInt(r, f.name, 64);
     case 'int32':
-      return Number(wrapInt(r.uint64(f.name), 32));
+      return readInt(r, f.name, 32);
     case 'time':
-      return decodeTime(r.bytes(f.name), where);
+      return decodeTime(r.bytes(f.name), where, f.name);
     case 'fieldsV1':
-      return fieldsV1FromRaw(decodeFieldsV1(r.bytes(f.name), where));
+      return fieldsV1FromRaw(decodeFieldsV1(r.bytes(f.name), `${where}.${f.name}`));
     case 'message':
-      return decodeMessage(f.message!, r.bytes(f.name), where);
+      return decodeMessage(f.message!, r.bytes(f.name), `${where}.${f.name}`);
   }
+}
+
+/**
+ * A varint as Go's int64 or int32 in JSON: a number, or a bigint beyond ±2^53. Read as a number
+ * first; GogoReader.int64 is exact below 2^53 and otherwise lands outside the safe range, and only
+ * then is the varint read again exactly.
+ */
+function readInt(r: WireReader, label: string, bits: 32 | 64): number | bigint {
+  const at = r.pos;
+  const n = r.int64(label);
+  if (Number.isSafeInteger(n)) return bits === 32 ? n | 0 : n;
+  r.pos = at;
+  const exact = wrapInt(r.uint64(label), bits);
+  return bits === 32 ? Number(exact) : int64ToJson(exact);
 }
 
 export function int64ToJson(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** gogo map entries: key 1, value 2, both defaulting to empty; wire types are not checked. */
-function decodeMapEntry(entry: Uint8Array, f: FieldPlan, where: string): [string, string] {
-  const r = new WireReader(entry, where);
+/**
+ * gogo map entries: key 1, value 2, both defaulting to empty; wire types are not checked.
+ * Nearly every entry is exactly `0a len key 12 len value`, read here without a reader; anything
+ * else (missing or repeated parts, unknown fields, bad lengths) takes the general path.
+ */
+function addMapEntry(map: Json, entry: Uint8Array, f: FieldPlan, where: string): void {
+  const keyEnd = entry[0] === 0x0a ? lengthDelimitedEnd(entry, 1) : -1;
+  const valueEnd = keyEnd > 0 && entry[keyEnd] === 0x12 ? lengthDelimitedEnd(entry, keyEnd + 1) : -1;
+  if (valueEnd !== entry.length) {
+    addMapEntryInGeneral(map, entry, f, where);
+    return;
+  }
+  const key = entry.subarray(keyEnd - keyLength, keyEnd);
+  const value = entry.subarray(valueEnd - valueLength, valueEnd);
+  setOwn(map, stringFromRawBytes(key), f.mapValue === 'bytes' ? toBase64(value) : stringFromRawBytes(value));
+}
+
+/** Lengths found by the last lengthDelimitedEnd calls (module state: no tuple per entry). */
+let keyLength = 0;
+let valueLength = 0;
+
+/** The end of the length-prefixed bytes whose length varint starts at `at`, or -1 if they do not fit. */
+function lengthDelimitedEnd(b: Uint8Array, at: number): number {
+  let len = 0;
+  let i = at;
+  // Lengths past 2^28 do not fit any buffer here; leave them (and malformed varints) to the general path.
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (i >= b.length) return -1;
+    const c = b[i++]!;
+    len |= (c & 0x7f) << shift;
+    if (c < 0x80) {
+      if (len > b.length - i) return -1;
+      if (at === 1) keyLength = len;
+      else valueLength = len;
+      return i + len;
+    }
+  }
+  return -1;
+}
+
+function addMapEntryInGeneral(map: Json, entry: Uint8Array, f: FieldPlan, where: string): void {
+  const r = new WireReader(entry, where, `.${f.name}`);
   let key: Uint8Array = new Uint8Array(0);
   let value: Uint8Array = new Uint8Array(0);
   while (!r.done) {
@@ -127,27 +179,27 @@ function decodeMapEntry(entry: Uint8Array, f: FieldPlan, where: string): [string
     else if (field === 2) value = r.bytes('value');
     else r.skip(wire, field);
   }
-  return [stringFromRawBytes(key), f.mapValue === 'bytes' ? toBase64(value) : stringFromRawBytes(value)];
+  setOwn(map, stringFromRawBytes(key), f.mapValue === 'bytes' ? toBase64(value) : stringFromRawBytes(value));
 }
 
 /** metav1.Time.Unmarshal: no bytes is the zero time; nanos are read and ignored. */
-function decodeTime(bytes: Uint8Array, where: string): string | null {
+function decodeTime(bytes: Uint8Array, where: string, name: string): string | null {
   if (bytes.length === 0) return null;
-  const r = new WireReader(bytes, `${where} (Time)`);
-  let seconds = 0n;
+  const r = new WireReader(bytes, where, `.${name} (Time)`);
+  let seconds: number | bigint = 0;
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field === 1 || field === 2) {
       if (wire !== WIRE_VARINT) throw protobufError(r.where, `wrong wireType = ${wire} for field ${field === 1 ? 'Seconds' : 'Nanos'}`);
-      const v = r.uint64(field === 1 ? 'seconds' : 'nanos');
-      if (field === 1) seconds = wrapInt(v, 64);
+      if (field === 1) seconds = readInt(r, 'seconds', 64);
+      else r.int64('nanos');
     } else r.skip(wire, field);
   }
-  return formatTime(seconds);
+  return typeof seconds === 'number' ? formatUnixSeconds(seconds) : formatTime(seconds);
 }
 
 function decodeFieldsV1(bytes: Uint8Array, where: string): Uint8Array {
-  const r = new WireReader(bytes, `${where} (FieldsV1)`);
+  const r = new WireReader(bytes, where, ' (FieldsV1)');
   let raw: Uint8Array = new Uint8Array(0);
   while (!r.done) {
     const { field, wire } = r.tag();

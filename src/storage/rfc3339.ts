@@ -51,6 +51,19 @@ export function formatTime(seconds: bigint): Timestamp {
   return `${year}-${pad2(m)}-${pad2(d)}T${pad2(hh)}:${pad2(mi)}:${pad2(rest % 60)}Z`;
 }
 
+/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: where Date's ISO text has Go's 4-digit years. */
+const FOUR_DIGIT_YEARS_FROM = -62167219200;
+const FOUR_DIGIT_YEARS_TO = 253402300799;
+const ZERO_TIME_NUMBER = Number(ZERO_TIME_SECONDS);
+
+/** formatTime for a seconds count that is a safe integer: through Date, without bigints, where it can. */
+export function formatUnixSeconds(seconds: number): Timestamp {
+  if (seconds < FOUR_DIGIT_YEARS_FROM || seconds > FOUR_DIGIT_YEARS_TO) return formatTime(BigInt(seconds));
+  if (seconds === ZERO_TIME_NUMBER) return null;
+  // toISOString gives `YYYY-MM-DDTHH:MM:SS.sssZ`; the milliseconds are always .000 here.
+  return new Date(seconds * 1000).toISOString().slice(0, 19) + 'Z';
+}
+
 const RFC3339 = /^(-?\d{4,})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):(\d\d))$/;
 
 /** Go's time.Parse(time.RFC3339, …) → Unix seconds and nanoseconds; null when it does not parse. */

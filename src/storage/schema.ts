@@ -21,6 +21,8 @@ export interface FieldPlan {
   /** Go's JSON tag lacks omitempty (or omitempty cannot apply, as for struct-valued Time). */
   readonly alwaysInJson: boolean;
   readonly message?: MessagePlan;
+  /** Position in the plan's `fields`, where decoding keeps the field's value. */
+  readonly slot: number;
 }
 
 export interface MessagePlan {
@@ -30,6 +32,8 @@ export interface MessagePlan {
   /** Field-number order, which is the order gogo writes them in. */
   readonly writeOrder: readonly FieldPlan[];
   readonly byId: ReadonlyMap<number, FieldPlan>;
+  /** byId as an array indexed by field number: the decoder's per-tag lookup. */
+  readonly byNumber: readonly (FieldPlan | undefined)[];
 }
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
@@ -53,6 +57,7 @@ function planFor(type: protobuf.Type): MessagePlan {
     fields,
     writeOrder: [],
     byId: new Map(),
+    byNumber: [],
   };
   plans.set(type.fullName, plan);
   for (const f of type.fieldsArray) {
@@ -78,10 +83,14 @@ function planFor(type: protobuf.Type): MessagePlan {
       pointer: f.options?.['proto3_optional'] === true,
       alwaysInJson: ALWAYS_IN_JSON.has(`${type.name}.${f.name}`) || (kind === 'time' && f.options?.['proto3_optional'] !== true),
       ...(message === undefined ? {} : { message }),
+      slot: fields.length,
     });
   }
   (plan.writeOrder as FieldPlan[]).push(...[...fields].sort((a, b) => a.id - b.id));
-  for (const f of fields) (plan.byId as Map<number, FieldPlan>).set(f.id, f);
+  for (const f of fields) {
+    (plan.byId as Map<number, FieldPlan>).set(f.id, f);
+    (plan.byNumber as (FieldPlan | undefined)[])[f.id] = f;
+  }
   return plan;
 }
 

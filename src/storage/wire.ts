@@ -12,10 +12,16 @@ export function protobufError(where: string, problem: string): K8sEncError {
 export class WireReader extends GogoReader {
   constructor(
     buf: Uint8Array,
-    /** The message being read, for error messages, e.g. `Secret.metadata (ObjectMeta)`. */
-    readonly where: string,
+    private readonly whereHead: string,
+    /** Appended to whereHead only when an error needs it, so reading builds no path strings. */
+    private readonly whereTail = '',
   ) {
     super(buf);
+  }
+
+  /** The message being read, for error messages, e.g. `Secret.metadata (ObjectMeta)`. */
+  get where(): string {
+    return this.whereHead + this.whereTail;
   }
 
   protected fault(fault: WireFault, label: string, wireType: number): K8sEncError {
