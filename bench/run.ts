@@ -25,6 +25,7 @@ const suites: { name: string; run: () => Promise<Row[]> | Row[] }[] = [
   { name: 'bulk', run: () => runBulk(values, BULK_SIZE, { reps: quick ? 1 : 3, nobleValues: 10_000 }) },
   { name: 'snapshot', run: () => runSnapshot({ secrets: values, size: BULK_SIZE, reps: quick ? 1 : 3 }) },
   { name: 'snapshot-2gib', run: () => runSnapshot2GiB() },
+  { name: 'decode', run: async () => (await import('./decode.ts')).runDecode(values, BULK_SIZE, quick ? 1 : 3) },
   { name: 'micro', run: () => runMicro(SIZES, quick ? 0.05 : 0.25) },
 ];
 
