@@ -7,6 +7,7 @@ import { equalBytes } from '../src/bytes.ts';
 import type { CryptoBackend } from '../src/crypto/backend.ts';
 import { aesCbcDecryptMany, aesCbcEncryptMany, aesGcmOpenMany, aesGcmSealMany, secretboxOpenMany, secretboxSealMany } from '../src/crypto/batch.ts';
 import { loadSodium } from '../src/crypto/batch-sodium.ts';
+import { nativeAvailable, setNativeEnabled } from '../src/crypto/native.ts';
 import { getBackend } from '../src/crypto/select.ts';
 import { createCryptoPool, mapOrdered, type CryptoPool } from '../src/crypto/workers.ts';
 import { etcdKeys, IV_LENGTH, KEY, plaintexts, prefixOf, PROVIDERS, type Provider } from './inputs.ts';
@@ -130,6 +131,10 @@ export async function runBulk(values: number, size: number, opts: { reps: number
   const noble = getBackend('noble');
   const pool = await createCryptoPool({ size: 2 });
   const sodium = loadSodium() !== null;
+  // With the addon built, the node batch rows take it; the same runs without it are rows of their own.
+  const native = nativeAvailable();
+  const plainPool = native ? await createCryptoPool({ size: 2, native: false }) : undefined;
+  const usesNative = (p: Provider, b: CryptoBackend) => native && p !== 'secretbox' && b.name === 'node';
   const add = (p: Provider, op: string, backend: string, ms: number, n = values) =>
     rows.push({ name: `bulk ${p} ${op} ${n}×${size}`, provider: p, op, backend, values: n, bytes: n * size, ms: Math.round(ms * 10) / 10, rssMB: peakRssMB() });
 
@@ -138,7 +143,8 @@ export async function runBulk(values: number, size: number, opts: { reps: number
       const prefix = prefixOf(p);
       const stored = writeMany(node, p, plain, ads, prefix);
       const storedChunks = chunks(stored);
-      const batchName = (b: CryptoBackend) => (p === 'secretbox' && b.name === 'node' && sodium ? 'node+sodium-native' : b.name);
+      const batchName = (b: CryptoBackend) =>
+        p === 'secretbox' && b.name === 'node' && sodium ? 'node+sodium-native' : usesNative(p, b) ? 'node+native' : b.name;
       for (const [b, n] of [[node, values], [noble, Math.min(values, opts.nobleValues)]] as const) {
         const [ps, as, ss] = [plain.slice(0, n), ads.slice(0, n), stored.slice(0, n)];
         const [pcs, acs, scs] = [chunks(ps), chunks(as), chunks(ss)];
@@ -152,6 +158,17 @@ export async function runBulk(values: number, size: number, opts: { reps: number
         check(p, 'batch write', readMany(node, p, out as Uint8Array[], as, prefix), ps);
         add(p, 'decrypt', `${batchName(b)} batch`, await best(opts.reps, () => (out = scs.flatMap((c, i) => readMany(b, p, c, acs[i]!, prefix)))), n);
         check(p, 'batch read', out, ps);
+        if (usesNative(p, b)) {
+          setNativeEnabled(false);
+          try {
+            add(p, 'encrypt', 'node batch (no native)', await best(opts.reps, () => (out = pcs.flatMap((c, i) => writeMany(b, p, c, acs[i]!, prefix)))), n);
+            check(p, 'batch write without native', readMany(node, p, out as Uint8Array[], as, prefix), ps);
+            add(p, 'decrypt', 'node batch (no native)', await best(opts.reps, () => (out = scs.flatMap((c, i) => readMany(b, p, c, acs[i]!, prefix)))), n);
+            check(p, 'batch read without native', out, ps);
+          } finally {
+            setNativeEnabled(true);
+          }
+        }
       }
       const pooled = `${batchName(node)} batch ×${pool.size} workers`;
       let out: (Uint8Array | null)[] = [];
@@ -159,9 +176,17 @@ export async function runBulk(values: number, size: number, opts: { reps: number
       check(p, 'pooled write', readMany(node, p, out as Uint8Array[], ads, prefix), plain);
       add(p, 'decrypt', pooled, await best(opts.reps, async () => (out = await readPooled(pool, p, storedChunks, adChunks, prefix))));
       check(p, 'pooled read', out, plain);
+      if (plainPool && usesNative(p, node)) {
+        const name = `node batch ×${plainPool.size} workers (no native)`;
+        add(p, 'encrypt', name, await best(opts.reps, async () => (out = await writePooled(plainPool, node, p, plainChunks, adChunks, prefix))));
+        check(p, 'pooled write without native', readMany(node, p, out as Uint8Array[], ads, prefix), plain);
+        add(p, 'decrypt', name, await best(opts.reps, async () => (out = await readPooled(plainPool, p, storedChunks, adChunks, prefix))));
+        check(p, 'pooled read without native', out, plain);
+      }
     }
   } finally {
     await pool.close();
+    await plainPool?.close();
   }
   return rows;
 }

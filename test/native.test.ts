@@ -178,6 +178,32 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
     assert.equal(empty!.length, 12 + 16);
   });
 
+  it('batches of several output pieces (256 KiB each) match one node:crypto call per value', () => {
+    const rand = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 17) & 0xff);
+    for (const keyLen of [16, 24, 32]) {
+      const key = rand(keyLen, keyLen);
+      // 300 KiB alone overflows a piece; 3000-byte values make pieces of ~87 values.
+      const plains = Array.from({ length: 300 }, (_, i) => rand(i === 150 ? 300 * 1024 : 2990 + (i % 17), i));
+      const ads = plains.map((_, i) => utf8(`/registry/secrets/ns/s${i}`));
+      const nonces = plains.map((_, i) => rand(12, i + 1000));
+      const ivs = plains.map((_, i) => rand(16, i + 2000));
+      const prefix = utf8('k8s:enc:aesgcm:v1:k:');
+      const sealed = nativeAesGcmSealMany(key, nonces, plains, ads, prefix)!;
+      sealed.forEach((s, i) => assert.deepEqual(copy(s), concat(prefix, nonces[i]!, node.aesGcmSeal(key, nonces[i]!, plains[i]!, ads[i]!)), `gcm seal ${i}`));
+      const bodies = sealed.map((s, i) => {
+        const b = Uint8Array.from(s.subarray(prefix.length));
+        if (i % 41 === 7) b[b.length - 1]! ^= 1;
+        return b;
+      });
+      const opened = nativeAesGcmOpenMany(key, bodies, ads)!;
+      opened.forEach((o, i) => assert.deepEqual(copy(o), i % 41 === 7 ? null : plains[i], `gcm open ${i}`));
+      const cbc = nativeAesCbcEncryptMany(key, ivs, plains, prefix)!;
+      cbc.forEach((s, i) => assert.deepEqual(copy(s), concat(prefix, ivs[i]!, node.aesCbcEncrypt(key, ivs[i]!, cbcPad(plains[i]!))), `cbc encrypt ${i}`));
+      const raw = nativeAesCbcDecryptMany(key, cbc.map((s) => s.subarray(prefix.length)))!;
+      raw.forEach((r, i) => assert.deepEqual(copy(unpadLax(r)), plains[i], `cbc decrypt ${i}`));
+    }
+  });
+
   it('empty batches give empty results', () => {
     const key = new Uint8Array(16);
     assert.deepEqual(nativeAesGcmOpenMany(key, [], []), []);
