@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { toHex } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { RandomAccessFile } from './bbolt/file.ts';
@@ -24,7 +24,7 @@ export async function openDatabaseFile(
     const hasHash = file.size % 512 === SHA256_SIZE;
     const dataSize = hasHash ? file.size - SHA256_SIZE : file.size;
     if (hasHash && opts.skipHashCheck !== true) {
-      const want = file.read(dataSize, SHA256_SIZE);
+      const want = file.read(dataSize, SHA256_SIZE).slice();
       const got = await sha256Prefix(path, dataSize);
       if (toHex(want) !== toHex(got)) {
         const msg = `snapshot sha256 mismatch: the trailer says ${toHex(want)}, the data hashes to ${toHex(got)} (--skip-hash-check reads it anyway)`;
@@ -38,13 +38,23 @@ export async function openDatabaseFile(
   }
 }
 
-/** Streams the first `length` bytes through sha256 (snapshots may be GiBs; memory stays flat). */
+/**
+ * Hashes the first `length` bytes through one reused 1 MiB buffer: snapshots may be GiBs, and a
+ * stream's fresh buffer per chunk grew RSS by hundreds of MB before the collector caught up.
+ */
 async function sha256Prefix(path: string, length: number): Promise<Uint8Array> {
   const h = createHash('sha256');
-  if (length > 0) {
-    for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1 << 20 })) {
-      h.update(chunk as Buffer);
+  const buf = new Uint8Array(1 << 20);
+  const fh = await open(path, 'r');
+  try {
+    for (let done = 0; done < length; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - done), done);
+      if (bytesRead === 0) throw new K8sEncError('ERR_IO', `short read at byte ${done} (file changed while reading?)`, { file: path });
+      h.update(buf.subarray(0, bytesRead));
+      done += bytesRead;
     }
+  } finally {
+    await fh.close();
   }
   return new Uint8Array(h.digest());
 }

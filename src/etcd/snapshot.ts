@@ -39,8 +39,8 @@ export interface ScanPlan {
 
 /**
  * Reads etcd's state out of an `etcdctl snapshot save` file or a member `db` file, without etcd.
- * Memory: O(number of matching keys) small index records, a 32 MiB block cache and one batch of
- * values (about 64 MiB), whatever the file size.
+ * Memory: O(number of matching keys) small index records, an 8 MiB block cache and one batch of
+ * values (at most 8 MiB), whatever the file size.
  */
 export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean } = {}): Promise<SnapshotSource> {
   const { file, dataSize } = await openDatabaseFile(path, opts);

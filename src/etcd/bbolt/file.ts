@@ -3,8 +3,8 @@ import { K8sEncError } from '../../errors.ts';
 
 /** Reads go through aligned 1 MiB blocks: one syscall serves a few hundred pages of a forward walk. */
 const BLOCK_SIZE = 1 << 20;
-/** At most this many blocks (32 MiB) stay cached, whatever the file size. */
-const MAX_BLOCKS = 32;
+/** At most this many blocks (8 MiB) stay cached, whatever the file size: walks go forward, and scattered reads rarely hit a block again. */
+const MAX_BLOCKS = 8;
 
 /**
  * Random access to a file that may be many GiB: synchronous positioned reads, because the per-page
@@ -19,6 +19,7 @@ export class RandomAccessFile {
   readonly size: number;
   private fd: number | null;
   private readonly blocks = new Map<number, Uint8Array>();
+  private scratch = new Uint8Array(64 << 10);
 
   private constructor(
     readonly path: string,
@@ -45,10 +46,10 @@ export class RandomAccessFile {
   read(offset: number, length: number, wholeBlock = true): Uint8Array {
     const index = Math.floor(offset / BLOCK_SIZE);
     const start = offset - index * BLOCK_SIZE;
-    if (start + length > BLOCK_SIZE) return this.readDirect(offset, length);
+    if (start + length > BLOCK_SIZE) return this.readScratch(offset, length);
     let block = this.blocks.get(index);
     if (block === undefined) {
-      if (!wholeBlock) return this.readDirect(offset, length);
+      if (!wholeBlock) return this.readScratch(offset, length);
       let spare: Uint8Array | undefined;
       if (this.blocks.size >= MAX_BLOCKS) {
         const oldest = this.blocks.keys().next().value!;
@@ -60,8 +61,14 @@ export class RandomAccessFile {
       block = spare !== undefined && blockLength === BLOCK_SIZE ? this.readInto(spare, at) : this.readDirect(at, blockLength);
       this.blocks.set(index, block);
     }
-    if (start + length > block.length) return this.readDirect(offset, length); // the file grew
+    if (start + length > block.length) return this.readScratch(offset, length); // the file grew
     return block.subarray(start, start + length);
+  }
+
+  /** Uncached reads land in one reused buffer: a fresh one per scattered value is garbage the size of the file. */
+  private readScratch(offset: number, length: number): Uint8Array {
+    if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length));
+    return this.readInto(this.scratch.subarray(0, length), offset);
   }
 
   private readDirect(offset: number, length: number): Uint8Array {
