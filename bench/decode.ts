@@ -47,6 +47,9 @@ const PRINTS = [
   ['decode+json', (o: KubeObject) => toJson(o).length],
 ] as const;
 
+/** -o json's sorted, indented printer is slow enough that a tenth of the inputs tells as much. */
+const JSON_SHARE = 10;
+
 export function runDecode(count: number, size: number, reps: number): Row[] {
   const rows: Row[] = [];
   for (const [shape, make] of [
@@ -61,16 +64,18 @@ export function runDecode(count: number, size: number, reps: number): Row[] {
     for (const [op, print] of PRINTS) {
       for (const [backend, decode] of DECODERS) {
         let best = Infinity;
+        const some = op === 'decode+json' ? inputs.slice(0, Math.ceil(count / JSON_SHARE)) : inputs;
         for (let r = 0; r < reps; r++) {
           collectGarbage();
           const t = performance.now();
           let chars = 0;
-          for (const b of inputs) chars += print(decode(b)) + 1;
+          for (const b of some) chars += print(decode(b)) + 1;
           best = Math.min(best, performance.now() - t);
-          assert.ok(chars >= count);
+          assert.ok(chars >= some.length);
         }
-        rows.push({ name: `${op} ${shape}`, provider: 'Secret', op, backend, values: count, bytes, ms: best, rssMB: peakRssMB() });
-        console.log(`${op} ${shape} ${backend}: ${best.toFixed(0)} ms, ${((best * 1000) / count).toFixed(2)} µs/object`);
+        const someBytes = some === inputs ? bytes : some.reduce((n, b) => n + b.length, 0);
+        rows.push({ name: `${op} ${shape}`, provider: 'Secret', op, backend, values: some.length, bytes: someBytes, ms: best, rssMB: peakRssMB() });
+        console.log(`${op} ${shape} ${backend}: ${best.toFixed(0)} ms, ${((best * 1000) / some.length).toFixed(2)} µs/object`);
       }
     }
   }

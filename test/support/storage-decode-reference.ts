@@ -29,7 +29,7 @@ function stringFromRawBytes(b: Uint8Array): string {
   }
 }
 
-/** Secret and ConfigMap as the old decodeObject returned them, insertion order included. */
+/** Secret and ConfigMap as the old decodeObject returned them, insertion order included (other kinds: none). */
 export function referenceDecodeTyped(bytes: Uint8Array): KubeObject {
   const env = openEnvelope(bytes);
   const plan = TYPED_KINDS.get(`${env.apiVersion}/${env.kind}`);
