@@ -5,7 +5,9 @@
  * results share one allocation. Node-only (loaded from batch-node.ts); absent addon → null and the
  * callers keep their node:crypto paths. `K8S_ENC_NATIVE=0` turns it off, to compare both paths.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The addon's functions; layouts are described in native/k8s_enc_native.c. */
@@ -16,8 +18,18 @@ interface Addon {
   cbcEncrypt(key: Uint8Array, ivs: readonly Uint8Array[], plaintexts: readonly Uint8Array[], prefix: Uint8Array, out: Uint8Array): void;
 }
 
-/** Where node-gyp puts it; src/crypto and dist/crypto are both two levels below the package root. */
-const ADDON_URL = new URL('../../native/build/Release/k8s_enc_native.node', import.meta.url);
+const ADDON = join('native', 'build', 'Release', 'k8s_enc_native.node');
+
+/**
+ * Where node-gyp put it, under the package root: two levels up from src/crypto or dist/crypto,
+ * more from a build elsewhere in the tree (bench/.work/dist), so the nearest ancestor that has it.
+ */
+function addonPath(): string | undefined {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ADDON))) return join(dir, ADDON);
+    if (dirname(dir) === dir) return undefined;
+  }
+}
 
 let loaded: Addon | null | undefined;
 let enabled = true;
@@ -36,9 +48,10 @@ function load(key: Uint8Array): Addon | null {
 function loadAddon(): Addon | null {
   if (loaded === undefined) {
     loaded = null;
-    if (process.env.K8S_ENC_NATIVE !== '0') {
+    const path = process.env.K8S_ENC_NATIVE === '0' ? undefined : addonPath();
+    if (path !== undefined) {
       try {
-        loaded = createRequire(import.meta.url)(fileURLToPath(ADDON_URL)) as Addon;
+        loaded = createRequire(import.meta.url)(path) as Addon;
       } catch {
         // Not built (no compiler at install time, or an unsupported platform): node:crypto it is.
       }
