@@ -3,7 +3,7 @@
  * itself, several as a `kind: List` (YAML/JSON), or one per line (ndjson, name).
  */
 import type { KubeObject } from '../storage/types.ts';
-import { toJson, toYaml } from '../storage/output.ts';
+import { toJson, toJsonLine, toYaml } from '../storage/output.ts';
 import type { Output } from './io.ts';
 
 export const OBJECT_FORMATS = ['yaml', 'json', 'ndjson', 'name'] as const;
@@ -37,7 +37,7 @@ export function createObjectWriter(out: Output, format: ObjectFormat, single: bo
   let count = 0;
   if (format === 'ndjson' || format === 'name') {
     return {
-      item: async (obj) => void (await out.write((format === 'name' ? objectName(obj) : JSON.stringify(obj)) + '\n')),
+      item: async (obj) => void (await out.write((format === 'name' ? objectName(obj) : toJsonLine(obj)) + '\n')),
       end: async () => {},
     };
   }

@@ -22,6 +22,7 @@ const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': 
  * and not config's goJsonString, whose strings came through Go's JSON decoder and so hold a real U+FFFD.
  */
 function goJsonRawString(s: string): string {
+  if (PLAIN.test(s)) return '"' + s + '"';
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
@@ -41,9 +42,16 @@ function goJsonRawString(s: string): string {
 
 const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
+// Printable ASCII that Go writes as is: no quote, backslash, `<`, `>` or `&`. Most strings in
+// Kubernetes objects (names, base64 data) are only this, and skip the per-character loop.
+const PLAIN = /^[ !#-%'-;=?-[\]-~]*$/;
+// Without surrogates, UTF-16 code-unit order is UTF-8 byte order, so the default sort is Go's.
+const NO_SURROGATES = /^[^\ud800-\udfff]*$/;
+
 export function sortedKeys(obj: object): string[] {
   const keys = Object.keys(obj);
   if (keys.length < 2) return keys;
+  if (keys.every((k) => NO_SURROGATES.test(k))) return keys.sort();
   const bytes = new Map(keys.map((k) => [k, rawBytesFromString(k)]));
   return keys.sort((a, b) => compareBytes(bytes.get(a)!, bytes.get(b)!));
 }

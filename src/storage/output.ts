@@ -17,6 +17,11 @@ export function toJson(obj: KubeObject): string {
   return toGoJson(obj, { indent: '    ', sortKeys: true }) + '\n';
 }
 
+/** One object on one line (`-o ndjson`): kubectl's JSON without the indentation. */
+export function toJsonLine(obj: KubeObject): string {
+  return toGoJson(obj, { sortKeys: true });
+}
+
 export function toYaml(obj: KubeObject): string {
   return emitYamlDocument(toYamlValue(obj) ?? null);
 }

@@ -1,0 +1,45 @@
+// `-o ndjson` lines and the JSON string/key fast paths, against references built from
+// JSON.stringify and UTF-8 byte order (not from the code under test).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { toGoJson } from '../src/storage/go-json.ts';
+import { toJson, toJsonLine } from '../src/storage/output.ts';
+import type { KubeObject } from '../src/storage/types.ts';
+
+/** encoding/json's string: JSON's, plus HTML-safe and line-separator escapes, lone surrogates as U+FFFD. */
+function goString(s: string): string {
+  return JSON.stringify(s)
+    .replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+    .replace(/\\ud[89a-f][0-9a-f]{2}/g, '\\ufffd');
+}
+
+test('strings are escaped as Go escapes them, on the fast path and off it', () => {
+  const strings = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('a<b', 'x&y', '"q"', 'back\\slash', 'plain-name.1', '\u2028', 'tab\t'));
+  fc.assert(fc.property(strings, (s) => assert.equal(toGoJson(s), goString(s))), { numRuns: 2000 });
+});
+
+test('object keys come out in UTF-8 byte order, as Go sorts map keys', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.string({ unit: 'binary' }), { maxLength: 12 }), (keys) => {
+      const obj = Object.fromEntries(keys.map((k, i) => [k, i]));
+      const want = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      assert.deepEqual(Object.keys(JSON.parse(toGoJson(obj, { sortKeys: true }))), want);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('an ndjson line is the -o json object on one line, and keeps int64 beyond 2^53', () => {
+  const secret: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's<1>', namespace: 'default', generation: 2n ** 60n + 1n },
+    data: { '9': 'AA==', '10': 'AQ==' },
+  };
+  const line = toJsonLine(secret);
+  assert.ok(!line.includes('\n'));
+  assert.match(line, /"generation":1152921504606846977[,}]/);
+  assert.match(line, /"name":"s\\u003c1\\u003e"/);
+  assert.equal(line, toJson(secret).replace(/\n\s*/g, '').replace(/": /g, '":'));
+});
