@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { benchSnapshot, WORK_DIR, type BenchSnapshot } from './snapshot-build.ts';
 import type { Row } from './results.ts';
 
@@ -36,14 +37,14 @@ interface Measured {
 }
 
 /** One run with stdout to `out` (default /dev/null); time(1) writes its numbers to a file. */
-function measure(argv: string[], out = '/dev/null'): Promise<Measured> {
+function measure(argv: string[], out = '/dev/null', env: Record<string, string> = {}): Promise<Measured> {
   const timeFile = `${WORK_DIR}time.txt`;
   const fd = openSync(out, 'w');
   const started = performance.now();
   const useTime = existsSync(TIME);
   const cmd = useTime ? [TIME, '-o', timeFile, '-f', '%M', ...argv] : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, NODE_ENV: 'production', ...env } });
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = performance.now() - started;
@@ -55,10 +56,10 @@ function measure(argv: string[], out = '/dev/null'): Promise<Measured> {
 }
 
 /** The best wall time of `reps` runs and the highest peak RSS among them. */
-async function best(argv: string[], reps: number): Promise<Measured> {
+async function best(argv: string[], reps: number, env: Record<string, string>): Promise<Measured> {
   let b: Measured | undefined;
   for (let i = 0; i < reps; i++) {
-    const m = await measure(argv);
+    const m = await measure(argv, '/dev/null', env);
     if (b === undefined) b = m;
     else b = { ms: Math.min(b.ms, m.ms), rssMB: Math.max(b.rssMB, m.rssMB), code: m.code };
   }
@@ -114,14 +115,22 @@ export async function runSnapshot(opts: { secrets: number; size: number; reps: n
   const { argv: cli, how } = cliCommand(log);
   const source = ['--snapshot', snap.path, '-c', snap.configPath];
   await checkOutputs(cli, source, snap);
-  const runs = [
+  const commands = [
     { name: `verify -o ndjson, snapshot ${statSync(snap.path).size >> 20} MiB`, op: 'verify', args: ['verify', ...source, '-o', 'ndjson'] },
     { name: 'get secrets -A -o ndjson', op: 'get -A', args: ['get', 'secrets', '-A', ...source, '-o', 'ndjson'] },
   ];
+  // The default (one scan worker per core) and the single-thread scan, back to back on the same machine state.
+  const threads: { label: string; env: Record<string, string> }[] = [
+    { label: `${availableParallelism()} workers`, env: {} },
+    { label: '1 thread', env: { K8S_ENC_WORKERS: '1' } },
+  ];
   const rows: Row[] = [];
-  for (const r of runs) {
-    const m = await best([...cli, ...r.args], opts.reps);
-    rows.push({ name: r.name, provider: 'aesgcm', op: r.op, backend: how, values: snap.secrets, bytes: snap.valueBytes, ms: m.ms, rssMB: m.rssMB });
+  for (const r of commands) {
+    for (const t of threads) {
+      const m = await best([...cli, ...r.args], opts.reps, t.env);
+      const name = `${r.name} (${t.label})`;
+      rows.push({ name, provider: 'aesgcm', op: r.op, backend: how, values: snap.secrets, bytes: snap.valueBytes, ms: m.ms, rssMB: m.rssMB });
+    }
   }
   return rows;
 }

@@ -25,8 +25,12 @@ export interface ChunkMessage {
   locations: WireLocation[];
 }
 
+/**
+ * Output text travels as UTF-8 bytes, transferred: a cloned string would land in the main thread's
+ * old generation (MBs per chunk) and stay there until a full collection.
+ */
 export type ChunkReply =
-  | { id: number; ok: true; verify?: { text: string; marks: VerifyMark[] }; get?: { text: string; notes: string[]; found: number } }
+  | { id: number; ok: true; verify?: { text: Uint8Array; marks: VerifyMark[] }; get?: { text: Uint8Array; notes: string[]; found: number } }
   | { id: number; ok: false; error: WireError };
 
 export function toWireError(e: K8sEncError): WireError {

@@ -19,11 +19,17 @@ if (port === null) throw new Error('scan-worker.ts runs only as a worker thread'
 const source = await openSnapshot(job.snapshot, { skipHashCheck: true });
 const reader = createValueReader(job.config, job.etcdPrefix);
 
+const encoder = new TextEncoder();
+
 async function run(m: ChunkMessage): Promise<ChunkReply> {
   const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: new K8sEncError(p.code, p.message) }));
   items.push(...source.read(m.locations.map(fromWire)));
-  if (job.kind === 'verify') return { id: m.id, ok: true, verify: await verifyChunk(items, reader, job.etcdPrefix, job.format) };
-  return { id: m.id, ok: true, get: await getChunk(items, reader, job.resource, job.format, job.forRestore) };
+  if (job.kind === 'verify') {
+    const { text, marks } = await verifyChunk(items, reader, job.etcdPrefix, job.format);
+    return { id: m.id, ok: true, verify: { text: encoder.encode(text), marks } };
+  }
+  const { text, ...rest } = await getChunk(items, reader, job.resource, job.format, job.forRestore);
+  return { id: m.id, ok: true, get: { text: encoder.encode(text), ...rest } };
 }
 
 port.on('message', (m: ChunkMessage | 'close') => {
@@ -32,7 +38,7 @@ port.on('message', (m: ChunkMessage | 'close') => {
     return;
   }
   run(m).then(
-    (reply) => port.postMessage(reply),
+    (reply) => port.postMessage(reply, reply.ok ? [(reply.verify ?? reply.get)!.text.buffer as ArrayBuffer] : []),
     (e: unknown) => {
       const code = e instanceof K8sEncError ? e.code : 'ERR_INPUT';
       port.postMessage({ id: m.id, ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } } satisfies ChunkReply);

@@ -63,7 +63,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
   const workers = scanWorkerCount(str(p, 'workers'));
-  async function* chunks(): AsyncIterable<{ text: string; marks: VerifyMark[] }> {
+  async function* chunks(): AsyncIterable<{ text: string | Uint8Array; marks: VerifyMark[] }> {
     if (source instanceof SnapshotSource && workers > 1 && canScanInWorkers(config)) {
       const job = { kind: 'verify', format, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
       for await (const r of scanInWorkers(source, prefix, revision, job, workers)) yield r.verify!;
