@@ -8,6 +8,7 @@ export type { KmsPlugin, KmsPluginOptions, Closable } from './kms/connect.ts';
 
 // etcd: snapshot and member db files, live endpoints
 export type { EtcdEntry, ScanItem, EtcdSource, EtcdRevisionInfo } from './etcd/source.ts';
-export { openSnapshot } from './etcd/snapshot.ts';
+export { openSnapshot, SnapshotSource } from './etcd/snapshot.ts';
+export type { ScanPlan, ValueLocation } from './etcd/snapshot.ts';
 export { openEndpoints } from './etcd/live.ts';
 export type { EndpointOptions } from './etcd/live.ts';

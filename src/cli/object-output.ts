@@ -27,6 +27,11 @@ export function objectName(obj: KubeObject): string {
   return `${obj.kind.toLowerCase()}${group}/${typeof name === 'string' ? name : ''}`;
 }
 
+/** One object's line for `-o ndjson` or `-o name`. */
+export function objectLine(obj: KubeObject, format: 'ndjson' | 'name'): string {
+  return (format === 'name' ? objectName(obj) : toJsonLine(obj)) + '\n';
+}
+
 export function formatObject(obj: KubeObject, format: 'yaml' | 'json'): string {
   const s = format === 'yaml' ? toYaml(obj) : toJson(obj);
   return s.endsWith('\n') ? s : s + '\n';
@@ -37,7 +42,7 @@ export function createObjectWriter(out: Output, format: ObjectFormat, single: bo
   let count = 0;
   if (format === 'ndjson' || format === 'name') {
     return {
-      item: async (obj) => void (await out.write((format === 'name' ? objectName(obj) : toJsonLine(obj)) + '\n')),
+      item: async (obj) => void (await out.write(objectLine(obj, format))),
       end: async () => {},
     };
   }

@@ -6,8 +6,8 @@
 import { fromUtf8 } from '../bytes.ts';
 import { parseEtcdKey } from '../etcd/keys.ts';
 import type { ScanItem } from '../etcd/source.ts';
-import { forRestore, toJsonLine } from '../storage/output.ts';
-import { objectName } from './object-output.ts';
+import { forRestore } from '../storage/output.ts';
+import { objectLine } from './object-output.ts';
 import { decodeReport, type ValueReader, type ValueReport } from './value-reader.ts';
 
 export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'>;
@@ -92,7 +92,7 @@ export async function getChunk(
     found++;
     const obj = restore ? forRestore(report.object) : report.object;
     // As createObjectWriter prints a line (object-output.ts): the tests compare the two byte for byte.
-    text += (format === 'name' ? objectName(obj) : toJsonLine(obj)) + '\n';
+    text += objectLine(obj, format);
   }
   return { text, notes, found };
 }
