@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeBase64Strict, startsWith, utf8 } from '../src/bytes.ts';
 import type { CryptoBackend } from '../src/crypto/backend.ts';
 import {
   aesCbcDecryptMany,
@@ -13,81 +11,9 @@ import {
   secretboxSealMany,
 } from '../src/crypto/batch.ts';
 import { availableBackends } from '../src/crypto/select.ts';
+import { loadKeyGroups, unpadLax, type Kind } from './support/vector-bodies.ts';
 
-type Kind = 'aescbc' | 'aesgcm' | 'secretbox';
 const IV_LENGTH: Record<Kind, number> = { aescbc: 16, aesgcm: 12, secretbox: 24 };
-
-interface Body {
-  id: string;
-  body: Uint8Array;
-  ad: Uint8Array;
-  /** Set for upstream writes whose read-back is the plaintext: the ground truth for both directions. */
-  plaintext?: Uint8Array;
-  stored: Uint8Array;
-}
-interface KeyGroup {
-  kind: Kind;
-  key: Uint8Array;
-  prefix: Uint8Array;
-  bodies: Body[];
-}
-
-function b64(s: string): Uint8Array {
-  const b = decodeBase64Strict(s);
-  if (b === null) throw new Error(`bad base64 in vector: ${s.slice(0, 20)}`);
-  return b;
-}
-
-/** Every aescbc/aesgcm/secretbox body in the vectors, grouped by the key its prefix names. */
-function loadGroups(): Map<string, KeyGroup> {
-  const groups = new Map<string, KeyGroup>();
-  for (const file of ['positive', 'negative', 'chains']) {
-    for (const line of readFileSync(`vectors/transformers/${file}.jsonl`, 'utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      const v = JSON.parse(line) as {
-        id: string;
-        op: string;
-        expect: string;
-        stored?: string;
-        plaintext?: string;
-        authenticatedData: string;
-        providers: { type: string; keys?: { name: string; secret: string }[] }[];
-      };
-      if (v.stored === undefined) continue;
-      const stored = b64(v.stored);
-      for (const p of v.providers) {
-        if (p.type !== 'aescbc' && p.type !== 'aesgcm' && p.type !== 'secretbox') continue;
-        const kind: Kind = p.type;
-        for (const k of p.keys ?? []) {
-          const key = b64(k.secret);
-          if (kind === 'secretbox' ? key.length !== 32 : ![16, 24, 32].includes(key.length)) continue;
-          const prefix = utf8(`k8s:enc:${kind}:v1:${k.name}:`);
-          if (!startsWith(stored, prefix)) continue;
-          const id = `${kind}/${k.name}/${k.secret}`;
-          let g = groups.get(id);
-          if (!g) groups.set(id, (g = { kind, key, prefix, bodies: [] }));
-          const upstreamWrite = v.op === 'write+read' && v.expect === 'ok' && v.plaintext !== undefined;
-          g.bodies.push({
-            id: v.id,
-            body: stored.subarray(prefix.length),
-            ad: utf8(v.authenticatedData),
-            stored,
-            ...(upstreamWrite ? { plaintext: b64(v.plaintext!) } : {}),
-          });
-        }
-      }
-    }
-  }
-  return groups;
-}
-
-/** The aescbc provider's lax padding check (SPEC §3.3 step 4), as a caller of the batch does it. */
-function unpadLax(r: Uint8Array): Uint8Array | null {
-  const c = r[r.length - 1]!;
-  if (c === 0 || c > r.length) return null;
-  for (let i = r.length - c; i < r.length; i++) if (r[i] !== c) return null;
-  return r.subarray(0, r.length - c);
-}
 
 const cbcDecryptable = (b: Uint8Array) => b.length >= 32 && b.length % 16 === 0;
 
@@ -113,7 +39,7 @@ function sealMany(backend: CryptoBackend, kind: Kind, key: Uint8Array, ivs: Uint
 
 const plainArray = (xs: (Uint8Array | null)[]) => xs.map((x) => (x === null ? null : Uint8Array.from(x)));
 
-const groups = [...loadGroups().values()];
+const groups = loadKeyGroups(['aescbc', 'aesgcm', 'secretbox']);
 
 describe('batch primitives on the vectors', () => {
   it('finds bodies of every kind', () => {

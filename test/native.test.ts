@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import { decodeBase64Strict, startsWith, utf8 } from '../src/bytes.ts';
+import { utf8 } from '../src/bytes.ts';
 import {
   nativeAesCbcDecryptMany,
   nativeAesCbcEncryptMany,
@@ -13,6 +12,7 @@ import {
   nativeAvailable,
 } from '../src/crypto/native.ts';
 import { getBackend } from '../src/crypto/select.ts';
+import { loadKeyGroups, unpadLax } from './support/vector-bodies.ts';
 
 const node = getBackend('node');
 const noble = getBackend('noble');
@@ -32,69 +32,8 @@ describe('native addon build', () => {
   });
 });
 
-type Kind = 'aescbc' | 'aesgcm';
-interface Group {
-  kind: Kind;
-  key: Uint8Array;
-  prefix: Uint8Array;
-  items: { id: string; stored: Uint8Array; body: Uint8Array; ad: Uint8Array; plaintext?: Uint8Array }[];
-}
-
-function b64(s: string): Uint8Array {
-  const b = decodeBase64Strict(s);
-  if (b === null) throw new Error(`bad base64 in vector: ${s.slice(0, 20)}`);
-  return b;
-}
-
-/** Every aescbc/aesgcm body in the vectors, grouped by the key its prefix names (as in batch.test.ts). */
-function vectorGroups(): Group[] {
-  const groups = new Map<string, Group>();
-  for (const file of ['positive', 'negative', 'chains']) {
-    for (const line of readFileSync(`vectors/transformers/${file}.jsonl`, 'utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      const v = JSON.parse(line) as {
-        id: string;
-        op: string;
-        expect: string;
-        stored?: string;
-        plaintext?: string;
-        authenticatedData: string;
-        providers: { type: string; keys?: { name: string; secret: string }[] }[];
-      };
-      if (v.stored === undefined) continue;
-      const stored = b64(v.stored);
-      for (const p of v.providers) {
-        if (p.type !== 'aescbc' && p.type !== 'aesgcm') continue;
-        for (const k of p.keys ?? []) {
-          const key = b64(k.secret);
-          const prefix = utf8(`k8s:enc:${p.type}:v1:${k.name}:`);
-          if (![16, 24, 32].includes(key.length) || !startsWith(stored, prefix)) continue;
-          const id = `${p.type}/${k.name}/${k.secret}`;
-          let g = groups.get(id);
-          if (!g) groups.set(id, (g = { kind: p.type, key, prefix, items: [] }));
-          const upstreamWrite = v.op === 'write+read' && v.expect === 'ok' && v.plaintext !== undefined;
-          g.items.push({
-            id: v.id,
-            stored,
-            body: stored.subarray(prefix.length),
-            ad: utf8(v.authenticatedData),
-            ...(upstreamWrite ? { plaintext: b64(v.plaintext!) } : {}),
-          });
-        }
-      }
-    }
-  }
-  return [...groups.values()];
-}
-
 const copy = (x: Uint8Array | null | undefined) => (x == null ? null : Uint8Array.from(x));
 
-function unpadLax(r: Uint8Array): Uint8Array | null {
-  const c = r[r.length - 1]!;
-  if (c === 0 || c > r.length) return null;
-  for (let i = r.length - c; i < r.length; i++) if (r[i] !== c) return null;
-  return r.subarray(0, r.length - c);
-}
 
 function cbcPad(p: Uint8Array): Uint8Array {
   const n = 16 - (p.length % 16);
@@ -114,11 +53,11 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 describe('native addon', { skip: !built && 'native addon not built (see the warning above)' }, () => {
-  const groups = vectorGroups();
+  const groups = loadKeyGroups(['aescbc', 'aesgcm']);
 
   it('finds vector bodies of both kinds', () => {
     for (const kind of ['aescbc', 'aesgcm'] as const) {
-      const n = groups.filter((g) => g.kind === kind).reduce((a, g) => a + g.items.length, 0);
+      const n = groups.filter((g) => g.kind === kind).reduce((a, g) => a + g.bodies.length, 0);
       assert.ok(n >= 50, `${kind}: only ${n} vector bodies`);
     }
   });
@@ -126,7 +65,7 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
   it('aesgcm: opens every vector body as node and noble do, and reproduces every upstream write', () => {
     let truths = 0;
     for (const g of groups.filter((x) => x.kind === 'aesgcm')) {
-      const items = g.items.filter((b) => b.body.length >= 12);
+      const items = g.bodies.filter((b) => b.body.length >= 12);
       const many = nativeAesGcmOpenMany(g.key, items.map((b) => b.body), items.map((b) => b.ad))!;
       items.forEach((b, i) => {
         const [nonce, rest] = [b.body.subarray(0, 12), b.body.subarray(12)];
@@ -145,7 +84,7 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
   it('aescbc: decrypts every whole-block vector body as node and noble do, and reproduces every upstream write', () => {
     let truths = 0;
     for (const g of groups.filter((x) => x.kind === 'aescbc')) {
-      const items = g.items.filter((b) => b.body.length >= 32 && b.body.length % 16 === 0);
+      const items = g.bodies.filter((b) => b.body.length >= 32 && b.body.length % 16 === 0);
       const many = nativeAesCbcDecryptMany(g.key, items.map((b) => b.body))!;
       items.forEach((b, i) => {
         const [iv, ct] = [b.body.subarray(0, 16), b.body.subarray(16)];
