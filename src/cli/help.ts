@@ -7,7 +7,8 @@ const SOURCE = `  Where the data is (exactly one):
       --revision N          read as of this etcd revision
       --skip-hash-check     accept a snapshot whose sha256 trailer is missing or wrong
       --workers N           threads that read, decrypt and print a snapshot scan (default: one per
-                            core; 1 = this thread only; env K8S_ENC_WORKERS); the output is the same either way`;
+                            core, at most 8; never more than the cores or the scan's chunks; 1 = this
+                            thread only; env K8S_ENC_WORKERS); the output is the same either way`;
 
 const CONFIG = `  -c, --encryption-provider-config FILE
                             the EncryptionConfiguration the apiserver uses (holds the keys)

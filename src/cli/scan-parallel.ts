@@ -11,16 +11,27 @@ import type { EncryptionConfig } from '../config/types.ts';
 import type { SnapshotSource, ValueLocation } from '../etcd/snapshot.ts';
 import { K8sEncError } from '../errors.ts';
 import { mapOrdered } from '../crypto/workers.ts';
+import { UsageError } from './args.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
 import { toWire, toWireError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
 
 export type ChunkResult = Extract<ChunkReply, { ok: true }>;
 
-/** Scan workers to use: K8S_ENC_WORKERS or `--workers` (1 = the single-thread scan), else one per core, at most 8. */
-export function scanWorkerCount(flag: string | undefined): number {
-  const raw = flag ?? process.env.K8S_ENC_WORKERS;
-  const n = raw === undefined || raw === '' ? Math.min(8, availableParallelism()) : Number(raw);
-  return Number.isSafeInteger(n) && n >= 1 ? n : 1;
+/**
+ * Scan workers to use: `--workers`, else K8S_ENC_WORKERS, else one per core, at most 8 (1 = the
+ * single-thread scan). Never more than the cores: extra threads only cost memory (1000 of them
+ * took 8.6 GB). Anything but a positive integer is a usage error, not a silent 1.
+ */
+export function scanWorkerCount(command: string, flag: string | undefined): number {
+  const cores = availableParallelism();
+  const fromEnv = flag === undefined ? process.env.K8S_ENC_WORKERS : undefined;
+  if (flag === undefined && (fromEnv === undefined || fromEnv === '')) return Math.min(8, cores);
+  const raw = flag ?? fromEnv!;
+  if (!/^[1-9][0-9]*$/.test(raw)) {
+    const what = flag === undefined ? 'K8S_ENC_WORKERS' : '--workers';
+    throw new UsageError(command, `invalid value ${JSON.stringify(raw)} for ${what}: want a positive whole number of threads`);
+  }
+  return Math.min(Number(raw), cores);
 }
 
 /** KMS providers talk to plugins over sockets the main thread holds: those scans stay single-thread. */
@@ -58,8 +69,9 @@ function* chunksOf(problems: K8sEncError[], all: ValueLocation[]): Generator<Omi
 }
 
 /**
- * The scan's chunk results in key order. Workers start while pass 1 runs on the main thread;
- * each chunk goes to the worker with the fewest chunks pending.
+ * The scan's chunk results in key order. The first worker starts while pass 1 runs on the main
+ * thread; the others start only when there are chunks for them, so a small scan never starts more
+ * threads than it has chunks. Each chunk goes to the worker with the fewest chunks pending.
  */
 export async function* scanInWorkers(
   source: SnapshotSource,
@@ -67,9 +79,10 @@ export async function* scanInWorkers(
   revision: number | undefined,
   job: ScanJob,
   count: number,
+  watch: { onStart?(started: number): void } = {},
 ): AsyncGenerator<ChunkResult> {
-  const workers = Array.from({ length: count }, () => startWorker(job));
-  const load = workers.map(() => 0);
+  const workers: Worker[] = [];
+  const load: number[] = [];
   const waiting = new Map<number, { worker: number; resolve(r: ChunkResult): void; reject(e: Error): void }>();
   let failure: Error | undefined;
   const fail = (e: Error) => {
@@ -77,7 +90,11 @@ export async function* scanInWorkers(
     for (const w of waiting.values()) w.reject(e);
     waiting.clear();
   };
-  workers.forEach((w, i) => {
+  const addWorker = () => {
+    const i = workers.length;
+    const w = startWorker(job);
+    workers.push(w);
+    load.push(0);
     w.on('message', (r: ChunkReply) => {
       const p = waiting.get(r.id);
       waiting.delete(r.id);
@@ -87,11 +104,13 @@ export async function* scanInWorkers(
     });
     w.on('error', (e) => fail(e));
     w.on('exit', (code) => fail(new Error(`scan worker exited with code ${code}`)));
-  });
+    watch.onStart?.(workers.length);
+  };
   let nextId = 0;
   const send = (chunk: Omit<ChunkMessage, 'id'>): Promise<ChunkResult> => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
+    if (workers.length < count && Math.min(...load) > 0) addWorker();
     const worker = load.indexOf(Math.min(...load));
     load[worker]!++;
     return new Promise((resolve, reject) => {
@@ -99,6 +118,7 @@ export async function* scanInWorkers(
       workers[worker]!.postMessage({ id, ...chunk } satisfies ChunkMessage);
     });
   };
+  addWorker();
   try {
     const plan = await source.plan(prefix, revision === undefined ? {} : { revision });
     yield* mapOrdered(chunksOf(plan.problems, plan.locations), send, 2 * count);

@@ -100,6 +100,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const t = target(p, etcdPrefix);
   const revision = revisionOf('get', p);
+  const workers = scanWorkerCount('get', str(p, 'workers'));
   const config = await loadConfig('get', p);
   const kms = connectKmsPlugins('get', p, config);
   const source = await openSource('get', p);
@@ -109,7 +110,6 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const writer: ObjectWriter | null = outDir === undefined ? createObjectWriter(io.stdout, format, t.keys !== undefined) : null;
   let found = 0;
   let failed = 0;
-  const workers = scanWorkerCount(str(p, 'workers'));
   try {
     if (
       t.prefix !== undefined &&

@@ -55,6 +55,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const format = oneOf('verify', 'output', str(p, 'output'), ['table', 'ndjson'] as const, 'table');
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const revision = revisionOf('verify', p);
+  const workers = scanWorkerCount('verify', str(p, 'workers'));
   const config = await loadConfig('verify', p);
   const kms = connectKmsPlugins('verify', p, config);
   const source = await openSource('verify', p);
@@ -62,7 +63,6 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const summary: VerifySummary = { keys: 0, ok: 0, plaintext: 0, failed: 0, stale: 0, byProvider: [] };
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
-  const workers = scanWorkerCount(str(p, 'workers'));
   async function* chunks(): AsyncIterable<{ text: string | Uint8Array; marks: VerifyMark[] }> {
     if (source instanceof SnapshotSource && workers > 1 && canScanInWorkers(config)) {
       const job = { kind: 'verify', format, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
