@@ -34,7 +34,9 @@ export type K8sEncErrorCode =
   // command line and I/O
   | 'ERR_USAGE'
   | 'ERR_IO'
-  | 'ERR_INPUT'; // an input value that could not be parsed (hex/base64/etcdctl text)
+  | 'ERR_INPUT' // an input value that could not be parsed (hex/base64/etcdctl text)
+  // runtime
+  | 'ERR_NODE_ONLY'; // a Node-only feature (the node crypto backend, files, etcd, KMS) used outside Node.js
 
 export interface K8sEncErrorContext {
   /** The etcd key (= authenticated data) of the value being read or written. */

@@ -96,4 +96,5 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) await main();
+// Not awaited (no top-level await in the library's module graph); main() reports its own errors.
+if (isEntryPoint()) void main();

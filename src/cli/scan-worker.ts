@@ -4,7 +4,7 @@
  * Values never cross threads; only locations in and strings out.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSnapshot } from '../etcd/snapshot.ts';
+import { openSnapshot, type SnapshotSource } from '../etcd/snapshot.ts';
 import type { ScanItem } from '../etcd/source.ts';
 import { K8sEncError } from '../errors.ts';
 import { fromWire, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
@@ -15,13 +15,10 @@ const job = workerData as ScanJob;
 const port = parentPort;
 if (port === null) throw new Error('scan-worker.ts runs only as a worker thread');
 
-// The main thread checked the hash already; reading the file again here would double the scan.
-const source = await openSnapshot(job.snapshot, { skipHashCheck: true });
 const reader = createValueReader(job.config, job.etcdPrefix);
-
 const encoder = new TextEncoder();
 
-async function run(m: ChunkMessage): Promise<ChunkReply> {
+async function run(source: SnapshotSource, m: ChunkMessage): Promise<ChunkReply> {
   const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: new K8sEncError(p.code, p.message) }));
   items.push(...source.read(m.locations.map(fromWire)));
   if (job.kind === 'verify') {
@@ -32,16 +29,26 @@ async function run(m: ChunkMessage): Promise<ChunkReply> {
   return { id: m.id, ok: true, get: { text: encoder.encode(text), ...rest } };
 }
 
-port.on('message', (m: ChunkMessage | 'close') => {
-  if (m === 'close') {
-    void source.close().then(() => port.close());
-    return;
-  }
-  run(m).then(
-    (reply) => port.postMessage(reply, reply.ok ? [(reply.verify ?? reply.get)!.text.buffer as ArrayBuffer] : []),
-    (e: unknown) => {
-      const code = e instanceof K8sEncError ? e.code : 'ERR_INPUT';
-      port.postMessage({ id: m.id, ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } } satisfies ChunkReply);
-    },
-  );
-});
+/**
+ * Opens the snapshot, then listens: messages sent meanwhile wait in the port. A snapshot that
+ * cannot be opened rejects unhandled, which ends the worker with that error.
+ */
+async function start(p: NonNullable<typeof port>): Promise<void> {
+  // The main thread checked the hash already; reading the file again here would double the scan.
+  const source = await openSnapshot(job.snapshot, { skipHashCheck: true });
+  p.on('message', (m: ChunkMessage | 'close') => {
+    if (m === 'close') {
+      void source.close().then(() => p.close());
+      return;
+    }
+    run(source, m).then(
+      (reply) => p.postMessage(reply, reply.ok ? [(reply.verify ?? reply.get)!.text.buffer as ArrayBuffer] : []),
+      (e: unknown) => {
+        const code = e instanceof K8sEncError ? e.code : 'ERR_INPUT';
+        p.postMessage({ id: m.id, ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } } satisfies ChunkReply);
+      },
+    );
+  });
+}
+
+void start(port);

@@ -4,7 +4,7 @@
  * the work per byte. The AES ones first try the optional native addon (native.ts), which removes
  * that per-call cost altogether.
  */
-import * as crypto from 'node:crypto';
+import { nodeCrypto } from '../node-only.ts';
 import { loadSodium } from './batch-sodium.ts';
 import { nativeAesCbcDecryptMany, nativeAesCbcEncryptMany, nativeAesGcmOpenMany, nativeAesGcmSealMany } from './native.ts';
 
@@ -28,9 +28,10 @@ function view(b: Buffer, start = 0, end = b.length): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
 }
 
-let scratch = Buffer.allocUnsafe(CBC_CHUNK_BYTES);
+/** Allocated on first use: this module is loaded outside Node too (where Buffer does not exist). */
+let scratch: Buffer | undefined;
 function scratchOf(n: number): Buffer {
-  if (scratch.length < n) scratch = Buffer.allocUnsafe(n);
+  if (scratch === undefined || scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, CBC_CHUNK_BYTES));
   return scratch;
 }
 
@@ -43,7 +44,7 @@ export function aesCbcDecryptMany(key: Uint8Array, bodies: readonly Uint8Array[]
   const viaNative = nativeAesCbcDecryptMany(key, bodies);
   if (viaNative) return viaNative;
   const algo = aesAlgo(CBC, key);
-  const keyObject = crypto.createSecretKey(key);
+  const keyObject = nodeCrypto().createSecretKey(key);
   const out: Uint8Array[] = new Array(bodies.length);
   let start = 0;
   while (start < bodies.length) {
@@ -59,7 +60,7 @@ export function aesCbcDecryptMany(key: Uint8Array, bodies: readonly Uint8Array[]
       joined.set(bodies[i]!, off);
       off += bodies[i]!.length;
     }
-    const d = crypto.createDecipheriv(algo, keyObject, ZERO_BLOCK).setAutoPadding(false);
+    const d = nodeCrypto().createDecipheriv(algo, keyObject, ZERO_BLOCK).setAutoPadding(false);
     const plain = d.update(joined.subarray(0, bytes));
     d.final();
     off = 0;
@@ -87,7 +88,7 @@ export function aesCbcEncryptMany(
 ): Uint8Array[] {
   const viaNative = nativeAesCbcEncryptMany(key, ivs, plaintexts, prefix);
   if (viaNative) return viaNative;
-  const c = crypto.createCipheriv(aesAlgo(CBC, key), crypto.createSecretKey(key), ZERO_BLOCK).setAutoPadding(false);
+  const c = nodeCrypto().createCipheriv(aesAlgo(CBC, key), nodeCrypto().createSecretKey(key), ZERO_BLOCK).setAutoPadding(false);
   let chain: Uint8Array = ZERO_BLOCK;
   const out: Uint8Array[] = new Array(plaintexts.length);
   for (let i = 0; i < plaintexts.length; i++) {
@@ -119,7 +120,7 @@ export function aesGcmOpenMany(
   const viaNative = nativeAesGcmOpenMany(key, bodies, ads);
   if (viaNative) return viaNative;
   const algo = aesGcmAlgo(key);
-  const keyObject = crypto.createSecretKey(key);
+  const keyObject = nodeCrypto().createSecretKey(key);
   const out: (Uint8Array | null)[] = new Array(bodies.length);
   for (let i = 0; i < bodies.length; i++) {
     const body = bodies[i]!;
@@ -127,7 +128,7 @@ export function aesGcmOpenMany(
       out[i] = null;
       continue;
     }
-    const d = crypto.createDecipheriv(algo, keyObject, body.subarray(0, 12), { authTagLength: 16 });
+    const d = nodeCrypto().createDecipheriv(algo, keyObject, body.subarray(0, 12), { authTagLength: 16 });
     d.setAAD(ads[i]!);
     d.setAuthTag(body.subarray(body.length - 16));
     const plain = d.update(body.subarray(12, body.length - 16));
@@ -151,12 +152,12 @@ export function aesGcmSealMany(
   const viaNative = nativeAesGcmSealMany(key, nonces, plaintexts, ads, prefix);
   if (viaNative) return viaNative;
   const algo = aesGcmAlgo(key);
-  const keyObject = crypto.createSecretKey(key);
+  const keyObject = nodeCrypto().createSecretKey(key);
   const out: Uint8Array[] = new Array(plaintexts.length);
   for (let i = 0; i < plaintexts.length; i++) {
     const p = plaintexts[i]!;
     const nonce = nonces[i]!;
-    const c = crypto.createCipheriv(algo, keyObject, nonce, { authTagLength: 16 });
+    const c = nodeCrypto().createCipheriv(algo, keyObject, nonce, { authTagLength: 16 });
     c.setAAD(ads[i]!);
     const ct = c.update(p);
     c.final();

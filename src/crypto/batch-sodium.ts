@@ -3,7 +3,7 @@
  * pure backend is 8× slower (bench/README.md). Loaded lazily with `require` so that the library
  * still works where the addon is missing (browsers, platforms without a prebuilt binary).
  */
-import { createRequire } from 'node:module';
+import { moduleUrl, nodeBuiltin } from '../node-only.ts';
 
 /** The two calls used here; sodium-native ships no TypeScript types. */
 export interface SodiumSecretbox {
@@ -17,7 +17,8 @@ let loaded: SodiumSecretbox | null | undefined;
 export function loadSodium(): SodiumSecretbox | null {
   if (loaded === undefined) {
     try {
-      loaded = createRequire(import.meta.url)('sodium-native') as SodiumSecretbox;
+      const here = moduleUrl(import.meta.url);
+      loaded = here === undefined ? null : (nodeBuiltin('node:module').createRequire(here)('sodium-native') as SodiumSecretbox);
     } catch {
       loaded = null;
     }

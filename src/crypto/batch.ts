@@ -8,15 +8,12 @@
  * short, not block-aligned, the 16-byte aescbc body that panics upstream) is a caller bug here.
  */
 import type { CryptoBackend } from './backend.ts';
-import { importNodeSibling, isNode } from '../node-only.ts';
-
-type NodeBatch = typeof import('./batch-node.ts');
-
-const nodeBatch: NodeBatch | undefined = isNode ? await importNodeSibling<NodeBatch>(import.meta.url, 'batch-node') : undefined;
+import * as nodeBatch from './batch-node.ts';
 
 const EMPTY = new Uint8Array(0);
 
-function fast(backend: CryptoBackend): NodeBatch | undefined {
+/** The node backend exists only on Node, so its batch paths (node:crypto, addon) are safe to use. */
+function fast(backend: CryptoBackend): typeof nodeBatch | undefined {
   return backend.name === 'node' ? nodeBatch : undefined;
 }
 

@@ -1,14 +1,16 @@
 /**
- * The optional OpenSSL batch addon (native/k8s_enc_native.c, built by scripts/build-native.js):
- * AES-GCM and AES-CBC for a whole batch per call with one cipher context, where node:crypto pays
- * ~3 µs per value. Each wrapper sizes one output buffer and hands back views of it, so a batch's
- * results share one allocation. Node-only (loaded from batch-node.ts); absent addon → null and the
- * callers keep their node:crypto paths. `K8S_ENC_NATIVE=0` turns it off, to compare both paths.
+ * The optional OpenSSL batch addon (native/k8s_enc_native.c): AES-GCM and AES-CBC for a whole
+ * batch per call with one cipher context, where node:crypto pays ~3 µs per value. Each wrapper
+ * sizes one output buffer and hands back views of it, so a batch's results share one allocation.
+ * Node-only (loaded from batch-node.ts); absent addon → null and the callers keep their
+ * node:crypto paths. `K8S_ENC_NATIVE=0` turns it off, to compare both paths.
+ *
+ * Where it comes from: `npm run build:native` (native/build/Release, a checkout's own build) or
+ * the prebuilt binary the package ships (prebuilds/<platform>-<arch>/, made by
+ * scripts/prebuild-native.js at pack time; linux-x64 glibc only). Anything else — another
+ * platform, musl, a bundle that left no module URL — silently uses node:crypto.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { moduleUrl, nodeBuiltin } from '../node-only.ts';
 
 /** The addon's functions; layouts are described in native/k8s_enc_native.c. */
 interface Addon {
@@ -18,15 +20,27 @@ interface Addon {
   cbcEncrypt(key: Uint8Array, ivs: readonly Uint8Array[], plaintexts: readonly Uint8Array[], prefix: Uint8Array, out: Uint8Array): void;
 }
 
-const ADDON = join('native', 'build', 'Release', 'k8s_enc_native.node');
+/** The addon's places under the package root, in order of preference. */
+function addonCandidates(): string[] {
+  const { join } = nodeBuiltin('node:path');
+  return [
+    join('native', 'build', 'Release', 'k8s_enc_native.node'),
+    join('prebuilds', `${process.platform}-${process.arch}`, 'k8s_enc_native.node'),
+  ];
+}
 
 /**
- * Where node-gyp put it, under the package root: two levels up from src/crypto or dist/crypto,
- * more from a build elsewhere in the tree (bench/.work/dist), so the nearest ancestor that has it.
+ * The package root is two levels up from src/crypto or dist/crypto, more from a build elsewhere
+ * in the tree (bench/.work/dist), so: the nearest ancestor that has one of the candidates.
  */
-function addonPath(): string | undefined {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, ADDON))) return join(dir, ADDON);
+export function addonPath(): string | undefined {
+  const here = moduleUrl(import.meta.url);
+  if (here === undefined || !here.startsWith('file:')) return undefined;
+  const { dirname, join } = nodeBuiltin('node:path');
+  const { existsSync } = nodeBuiltin('node:fs');
+  const candidates = addonCandidates();
+  for (let dir = dirname(nodeBuiltin('node:url').fileURLToPath(here)); ; dir = dirname(dir)) {
+    for (const c of candidates) if (existsSync(join(dir, c))) return join(dir, c);
     if (dirname(dir) === dir) return undefined;
   }
 }
@@ -51,9 +65,9 @@ function loadAddon(): Addon | null {
     const path = process.env.K8S_ENC_NATIVE === '0' ? undefined : addonPath();
     if (path !== undefined) {
       try {
-        loaded = createRequire(import.meta.url)(path) as Addon;
+        loaded = nodeBuiltin('node:module').createRequire(path)(path) as Addon;
       } catch {
-        // Not built (no compiler at install time, or an unsupported platform): node:crypto it is.
+        // A binary this system cannot load (musl, an older glibc, another CPU): node:crypto it is.
       }
     }
   }

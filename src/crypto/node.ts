@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { nodeCrypto } from '../node-only.ts';
 import type { CryptoBackend } from './backend.ts';
 import { nobleBackend } from './noble.ts';
 
@@ -22,22 +22,22 @@ function view(b: Buffer): Uint8Array {
 export const nodeBackend: CryptoBackend = {
   name: 'node',
   aesCbcEncrypt(key, iv, data) {
-    const c = crypto.createCipheriv(aesAlgo(CBC, key), key, iv).setAutoPadding(false);
+    const c = nodeCrypto().createCipheriv(aesAlgo(CBC, key), key, iv).setAutoPadding(false);
     return view(Buffer.concat([c.update(data), c.final()]));
   },
   aesCbcDecrypt(key, iv, data) {
-    const d = crypto.createDecipheriv(aesAlgo(CBC, key), key, iv).setAutoPadding(false);
+    const d = nodeCrypto().createDecipheriv(aesAlgo(CBC, key), key, iv).setAutoPadding(false);
     return view(Buffer.concat([d.update(data), d.final()]));
   },
   aesGcmSeal(key, nonce, plaintext, ad) {
-    const c = crypto.createCipheriv(aesAlgo(GCM, key), key, nonce, { authTagLength: 16 });
+    const c = nodeCrypto().createCipheriv(aesAlgo(GCM, key), key, nonce, { authTagLength: 16 });
     c.setAAD(ad);
     const out = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
     return view(out);
   },
   aesGcmOpen(key, nonce, sealed, ad) {
     if (sealed.length < 16) return null;
-    const d = crypto.createDecipheriv(aesAlgo(GCM, key), key, nonce, { authTagLength: 16 });
+    const d = nodeCrypto().createDecipheriv(aesAlgo(GCM, key), key, nonce, { authTagLength: 16 });
     d.setAAD(ad);
     d.setAuthTag(sealed.subarray(sealed.length - 16));
     const body = d.update(sealed.subarray(0, sealed.length - 16));
@@ -49,7 +49,7 @@ export const nodeBackend: CryptoBackend = {
   },
   secretboxSeal: nobleBackend.secretboxSeal,
   secretboxOpen: nobleBackend.secretboxOpen,
-  hmacSha256: (key, data) => view(crypto.createHmac('sha256', key).update(data).digest()),
-  sha256: (data) => view(crypto.createHash('sha256').update(data).digest()),
-  randomBytes: (n) => view(crypto.randomBytes(n)),
+  hmacSha256: (key, data) => view(nodeCrypto().createHmac('sha256', key).update(data).digest()),
+  sha256: (data) => view(nodeCrypto().createHash('sha256').update(data).digest()),
+  randomBytes: (n) => view(nodeCrypto().randomBytes(n)),
 };
