@@ -36,7 +36,8 @@ Examples:
   etcdctl get /registry/secrets/default/db | k8s-enc decrypt -c enc.yaml
 
 Use "k8s-enc <command> --help" for more about a command.
-Exit status: 0 ok, 1 error, 2 usage error, 3 verify found values that do not decrypt or decode.
+Exit status: 0 ok, 1 error, 2 usage error, 3 a scan went through but some values failed (verify: do not
+decrypt or decode; get: could not be read or written).
 `,
   get: `Print decrypted, decoded objects, as \`kubectl get -o yaml\` would have shown them.
 
@@ -60,9 +61,13 @@ Options:
   -o, --output FORMAT       yaml (default), json, ndjson (one object per line) or name
       --for-restore         drop server-set fields so \`kubectl apply -f\` accepts the objects in a new cluster
       --out DIR             write one file per object, DIR/<namespace|_cluster>/<resource>/<name>.yaml
-                            (folders 0700, files 0600, written atomically)
+                            (folders 0700, files 0600, written atomically; never through a symbolic
+                            link under DIR; an object that cannot be written is skipped and named)
 ${CONFIG}
 ${SOURCE}
+
+Exit status: 0 ok, 1 error (or the one object asked for by name failed), 2 usage error, 3 some
+objects of a listing could not be read or written (the others were printed or written).
 `,
   verify: `Check every value under the etcd prefix: does it decrypt and decode, with which provider and key,
 is it stale (would the apiserver rewrite it)? Prints one record per key, then a summary.

@@ -11,8 +11,12 @@ export interface CliIo {
   stderrIsTTY: boolean;
 }
 
-/** Exit codes: kubectl-like 0/1, 2 for usage, 3 when `verify` found values that do not decode. */
+/**
+ * Exit codes: kubectl-like 0/1, 2 for usage, 3 when a scan went through but some values failed
+ * (`verify` found values that do not decode, `get` could not read or write some objects).
+ */
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
-export const EXIT_VERIFY_FAILED = 3;
+export const EXIT_SOME_FAILED = 3;
+export const EXIT_VERIFY_FAILED = EXIT_SOME_FAILED;

@@ -1,20 +1,18 @@
-import { join } from 'node:path';
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { etcdKeyPrefix, resolveResource, type ResolvedResource } from '../../etcd/keys.ts';
 import type { EtcdEntry, EtcdSource, ScanItem } from '../../etcd/source.ts';
 import { K8sEncError } from '../../errors.ts';
 import { forRestore } from '../../storage/output.ts';
-import type { KubeObject } from '../../storage/types.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError, type Parsed } from '../args.ts';
-import { makePrivateDir, writeFileAtomic } from '../atomic-write.ts';
+import { OutDir } from '../out-dir.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
 import { storedBytes } from '../scan-format.ts';
 import { connectKmsPlugins } from '../kms.ts';
-import { EXIT_ERROR, EXIT_OK, type CliIo } from '../io.ts';
-import { createObjectWriter, formatObject, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
+import { EXIT_ERROR, EXIT_OK, EXIT_SOME_FAILED, type CliIo } from '../io.ts';
+import { createObjectWriter, formatObject, objectLine, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
-import { createValueReader, decodeReport, type ValueReport } from '../value-reader.ts';
+import { createValueReader, decodeReport } from '../value-reader.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 
@@ -79,19 +77,6 @@ async function* entries(source: EtcdSource, t: Target, revision: number | undefi
   }
 }
 
-/** DIR/<namespace|_cluster>/<resource>/<name>.<ext>, refusing names that would leave DIR. */
-function outPath(dir: string, resource: string, obj: KubeObject, report: ValueReport, ext: string): string {
-  const meta = obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
-  const name = typeof meta?.name === 'string' && meta.name !== '' ? meta.name : report.key.split('/').pop()!;
-  const ns = typeof meta?.namespace === 'string' && meta.namespace !== '' ? meta.namespace : '_cluster';
-  for (const seg of [ns, name]) {
-    if (seg === '.' || seg === '..' || /[/\\\0]/.test(seg) || seg === '') {
-      throw new K8sEncError('ERR_IO', `refusing to write an object named ${JSON.stringify(seg)} (etcd key ${report.key})`);
-    }
-  }
-  return join(dir, ns, resource, `${name}.${ext}`);
-}
-
 export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const p = parseCommandArgs('get', argv, OPTIONS);
   const format = oneOf('get', 'output', str(p, 'output'), OBJECT_FORMATS, 'yaml');
@@ -108,9 +93,12 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const progress = startProgress(io, `reading ${t.resource.qualified}`);
   const ext = format === 'yaml' ? 'yaml' : 'json';
   const writer: ObjectWriter | null = outDir === undefined ? createObjectWriter(io.stdout, format, t.keys !== undefined) : null;
+  const out = outDir === undefined ? null : new OutDir(outDir, progress);
   let found = 0;
   let failed = 0;
+  let unwritten = 0;
   try {
+    await out?.open();
     if (
       t.prefix !== undefined &&
       writer !== null &&
@@ -145,13 +133,20 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
           await progress.note(`error: ${where}${item.ok ? report!.error : item.error.message}`);
           continue;
         }
-        found++;
         const obj = flag(p, 'for-restore') ? forRestore(report.object) : report.object;
-        if (writer) await writer.item(obj);
-        else {
-          const path = outPath(outDir!, t.resource.qualified, report.object, report, ext);
-          await makePrivateDir(join(path, '..'));
-          await writeFileAtomic(path, format === 'ndjson' ? JSON.stringify(obj) + '\n' : formatObject(obj, ext));
+        if (writer) {
+          found++;
+          await writer.item(obj);
+          continue;
+        }
+        try {
+          await out!.write(report.key, t.resource.qualified, obj, format === 'ndjson' ? objectLine(obj, 'ndjson') : formatObject(obj, ext), ext);
+          found++;
+        } catch (e) {
+          // One object that cannot be written must not cost the others theirs.
+          if (!(e instanceof K8sEncError)) throw e;
+          unwritten++;
+          await progress.note(`error: ${report.key}: ${e.message}`);
         }
       }
     }
@@ -166,7 +161,24 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT_ERROR;
   }
   if (writer && (t.keys === undefined || found > 0)) await writer.end();
-  if (outDir !== undefined) await io.stderr.write(`wrote ${found} object${found === 1 ? '' : 's'} under ${outDir}\n`);
+  if (out !== null) await reportOutDir(io, out, found, failed + unwritten);
   else if (found === 0 && failed === 0 && (format === 'ndjson' || format === 'name')) await io.stderr.write('No resources found\n');
-  return failed > 0 ? EXIT_ERROR : EXIT_OK;
+  if (failed + unwritten === 0) return EXIT_OK;
+  // By name, the one object failed; in a scan, the others were printed or written.
+  return t.keys !== undefined ? EXIT_ERROR : EXIT_SOME_FAILED;
+}
+
+/** The end of an --out run: counts, stale temp files removed, and files there that this run did not write. */
+async function reportOutDir(io: CliIo, out: OutDir, written: number, notWritten: number): Promise<void> {
+  const { staleRemoved, notOurs } = await out.finish();
+  const lines: string[] = [];
+  if (staleRemoved > 0) lines.push(`removed ${staleRemoved} temp file${staleRemoved === 1 ? '' : 's'} an interrupted earlier run left under ${out.root}`);
+  if (notOurs.length > 0) {
+    const shown = notOurs.slice(0, 20).map((f) => `  ${f}`);
+    if (notOurs.length > shown.length) shown.push(`  … and ${notOurs.length - shown.length} more`);
+    lines.push(`warning: ${out.root} already held ${notOurs.length} file${notOurs.length === 1 ? '' : 's'} this run did not write:`, ...shown);
+  }
+  const tail = notWritten > 0 ? `; ${notWritten} not written (see the errors above)` : '';
+  lines.push(`wrote ${written} object${written === 1 ? '' : 's'} under ${out.root}${tail}`);
+  await io.stderr.write(lines.join('\n') + '\n');
 }
