@@ -32,7 +32,7 @@ export function peakRssMB(): number {
 
 /** Bulk rows get their speed relative to the Go row with the same provider, op and size. */
 export function printTable(rows: readonly Row[]): void {
-  const go = new Map(rows.filter((r) => r.backend === 'go-stdlib').map((r) => [`${r.provider}/${r.op}/${r.values}/${r.bytes}`, r]));
+  const go = new Map(rows.filter((r) => r.backend.startsWith('go-')).map((r) => [`${r.provider}/${r.op}/${r.values}/${r.bytes}`, r]));
   const lines = [['name', 'backend', 'values', 'ms', 'MB/s', 'vs Go', 'rss MB']];
   for (const r of rows) {
     const g = go.get(`${r.provider}/${r.op}/${r.values}/${r.bytes}`);

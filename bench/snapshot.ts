@@ -1,11 +1,14 @@
 /**
  * The scan benchmarks: `k8s-enc verify` and `k8s-enc get secrets -A -o ndjson` over a snapshot of
  * 100,000 aesgcm Secrets (bench/snapshot-build.ts), each run as its own process as a user would,
- * output to /dev/null. Wall time includes Node's start-up; peak RSS comes from GNU time.
+ * output to /dev/null, interleaved with bench/go's scan of the same file (the Go baseline). Wall
+ * time includes Node's start-up; peak RSS comes from GNU time.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { goBenchBinary } from './go-baseline.ts';
 import { benchSnapshot, WORK_DIR, type BenchSnapshot } from './snapshot-build.ts';
 import type { Row } from './results.ts';
 
@@ -55,27 +58,34 @@ function measure(argv: string[], out = '/dev/null', env: Record<string, string> 
   });
 }
 
-/** The best wall time of `reps` runs and the highest peak RSS among them. */
-async function best(argv: string[], reps: number, env: Record<string, string>): Promise<Measured> {
-  let b: Measured | undefined;
+/**
+ * Each command's runs interleaved (A B C A B C …) so that a busy spell on the shared machine hits
+ * them all alike; per command the median wall time and the highest peak RSS.
+ */
+async function alternating(cmds: { argv: string[]; env: Record<string, string> }[], reps: number): Promise<Measured[]> {
+  const runs: Measured[][] = cmds.map(() => []);
   for (let i = 0; i < reps; i++) {
-    const m = await measure(argv, '/dev/null', env);
-    if (b === undefined) b = m;
-    else b = { ms: Math.min(b.ms, m.ms), rssMB: Math.max(b.rssMB, m.rssMB), code: m.code };
+    for (const [c, cmd] of cmds.entries()) runs[c]!.push(await measure(cmd.argv, '/dev/null', cmd.env));
   }
-  return b!;
+  return runs.map((ms) => {
+    const sorted = ms.map((m) => m.ms).sort((a, b) => a - b);
+    const failed = ms.find((m) => m.code !== 0);
+    return { ms: sorted[(sorted.length - 1) >> 1]!, rssMB: Math.max(...ms.map((m) => m.rssMB)), code: failed?.code ?? 0 };
+  });
 }
 
 /** Line count and last line of a file, streamed: a 2 GiB snapshot's output is more than a string holds. */
-function tail(path: string): { lines: number; last: string } {
+function tail(path: string): { lines: number; last: string; sha256: string } {
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);
   let lines = 0;
   let last = '';
   let carry = Buffer.alloc(0); // the unfinished line at the end of what was read so far
+  const hash = createHash('sha256');
   try {
     for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
       const chunk = buf.subarray(0, n);
+      hash.update(chunk);
       for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
       const nl = chunk.lastIndexOf(10);
       if (nl < 0) {
@@ -89,24 +99,30 @@ function tail(path: string): { lines: number; last: string } {
   } finally {
     closeSync(fd);
   }
-  return { lines, last: carry.length > 0 ? carry.toString('utf8') : last };
+  return { lines, last: carry.length > 0 ? carry.toString('utf8') : last, sha256: hash.digest('hex') };
 }
 
-/** A run whose output is read back: what the timed runs print must be the whole snapshot, read fine. */
-async function checkOutputs(cli: string[], source: string[], snap: BenchSnapshot): Promise<void> {
+/** A run of each whose output is read back: what the timed runs print must be the whole snapshot, read fine. */
+async function checkOutputs(verify: string[], get: string[], snap: BenchSnapshot, who: string): Promise<string> {
   const out = `${WORK_DIR}check.out`;
-  const v = await measure([...cli, 'verify', ...source, '-o', 'ndjson'], out);
+  const v = await measure(verify, out);
   const summary = (JSON.parse(tail(out).last) as { summary: { keys: number; ok: number } }).summary;
   if (v.code !== 0 || summary.keys !== snap.secrets || summary.ok !== snap.secrets) {
-    throw new Error(`verify check failed: exit ${v.code}, summary ${JSON.stringify(summary)}`);
+    throw new Error(`${who}: verify check failed: exit ${v.code}, summary ${JSON.stringify(summary)}`);
   }
-  const g = await measure([...cli, 'get', 'secrets', '-A', ...source, '-o', 'ndjson'], out);
+  const g = await measure(get, out);
   const objects = tail(out);
   const last = JSON.parse(objects.last) as { kind: string; metadata: { name: string } };
   if (g.code !== 0 || objects.lines !== snap.secrets || last.kind !== 'Secret') {
-    throw new Error(`get check failed: exit ${g.code}, ${objects.lines} objects`);
+    throw new Error(`${who}: get check failed: exit ${g.code}, ${objects.lines} objects`);
   }
   unlinkSync(out);
+  return objects.sha256;
+}
+
+/** bench/go's scan of the same file: `-scan verify|get` in place of the CLI's words. */
+function goScan(bin: string, op: 'verify' | 'get', snap: BenchSnapshot): string[] {
+  return [bin, '-procs', '1', '-scan', op, '-snapshot', snap.path, '-config', snap.configPath];
 }
 
 export async function runSnapshot(opts: { secrets: number; size: number; reps: number; etcdArgs?: string[] }): Promise<Row[]> {
@@ -114,23 +130,33 @@ export async function runSnapshot(opts: { secrets: number; size: number; reps: n
   const snap = await benchSnapshot(opts.secrets, opts.size, log, { etcdArgs: opts.etcdArgs ?? [] });
   const { argv: cli, how } = cliCommand(log);
   const source = ['--snapshot', snap.path, '-c', snap.configPath];
-  await checkOutputs(cli, source, snap);
   const commands = [
     { name: `verify -o ndjson, snapshot ${statSync(snap.path).size >> 20} MiB`, op: 'verify', args: ['verify', ...source, '-o', 'ndjson'] },
-    { name: 'get secrets -A -o ndjson', op: 'get -A', args: ['get', 'secrets', '-A', ...source, '-o', 'ndjson'] },
-  ];
-  // The default (one scan worker per core) and the single-thread scan, back to back on the same machine state.
-  const threads: { label: string; env: Record<string, string> }[] = [
-    { label: `${availableParallelism()} workers`, env: {} },
-    { label: '1 thread', env: { K8S_ENC_WORKERS: '1' } },
+    { name: 'get secrets -A -o ndjson', op: 'get', args: ['get', 'secrets', '-A', ...source, '-o', 'ndjson'] },
+  ] as const;
+  const ours = (args: readonly string[]) => [...cli, ...args];
+  const ourObjects = await checkOutputs(ours(commands[0].args), ours(commands[1].args), snap, 'k8s-enc');
+  const goBin = goBenchBinary();
+  // The baseline does the same work: its `get` prints the same bytes (encoding/json with sorted keys).
+  if (goBin !== null && (await checkOutputs(goScan(goBin, 'verify', snap), goScan(goBin, 'get', snap), snap, 'go scan')) !== ourObjects) {
+    throw new Error('go scan: get printed other bytes than k8s-enc get');
+  }
+  // Go (one thread), the default (one scan worker per core) and the single-thread scan, interleaved.
+  type Variant = { label: string; argv: (c: (typeof commands)[number]) => string[]; env: Record<string, string>; backend: string };
+  const variants: Variant[] = [
+    ...(goBin === null ? [] : [{ label: 'Go, bbolt, 1 thread', argv: (c: (typeof commands)[number]) => goScan(goBin, c.op, snap), env: {}, backend: 'go-bbolt' }]),
+    { label: `${availableParallelism()} workers`, argv: (c) => ours(c.args), env: {}, backend: how },
+    { label: '1 thread', argv: (c) => ours(c.args), env: { K8S_ENC_WORKERS: '1' }, backend: how },
   ];
   const rows: Row[] = [];
-  for (const r of commands) {
-    for (const t of threads) {
-      const m = await best([...cli, ...r.args], opts.reps, t.env);
-      const name = `${r.name} (${t.label})`;
-      rows.push({ name, provider: 'aesgcm', op: r.op, backend: how, values: snap.secrets, bytes: snap.valueBytes, ms: m.ms, rssMB: m.rssMB });
-    }
+  for (const c of commands) {
+    const measured = await alternating(variants.map((v) => ({ argv: v.argv(c), env: v.env })), opts.reps);
+    variants.forEach((v, i) => {
+      const m = measured[i]!;
+      if (m.code !== 0) throw new Error(`${v.label}: ${c.op} exited with ${m.code}`);
+      const name = `${c.name} (${v.label})`;
+      rows.push({ name, provider: 'aesgcm', op: c.op, backend: v.backend, values: snap.secrets, bytes: snap.valueBytes, ms: m.ms, rssMB: m.rssMB });
+    });
   }
   return rows;
 }
