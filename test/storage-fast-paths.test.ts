@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { toBase64, utf8 } from '../src/bytes.ts';
 import { K8sEncError } from '../src/errors.ts';
 import { decodeObject } from '../src/storage/decode.ts';
+import { decodesCleanly } from '../src/storage/decodes.ts';
 import { encodeObject } from '../src/storage/encode.ts';
 import { fieldsV1FromRaw, fieldsV1ToRaw } from '../src/storage/fields-v1.ts';
 import { parseJson } from '../src/storage/json-parse.ts';
@@ -43,6 +44,41 @@ function assertSameDecoding(bytes: Uint8Array): void {
   assert.deepStrictEqual(run(decodeObject), run(referenceDecodeTyped));
 }
 
+/** Random Secrets and ConfigMaps as the apiserver stores them. */
+const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.uint8Array({ maxLength: 10 }).map(stringFromRawBytes));
+const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((v) => (v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v));
+// Wide enough for years past 9999 and before 0000, which take the bigint path.
+const time = fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }).map(formatTime);
+const dict = (v: fc.Arbitrary<string>) => fc.dictionary(text, v, { maxKeys: 5 });
+const base64 = fc.uint8Array({ maxLength: 300 }).map(toBase64);
+const metadata = fc.record(
+  {
+    name: text,
+    namespace: text,
+    generation: int64,
+    creationTimestamp: time,
+    deletionTimestamp: fc.option(time),
+    deletionGracePeriodSeconds: int64,
+    labels: dict(text),
+    annotations: dict(text),
+    ownerReferences: fc.array(fc.record({ apiVersion: text, kind: text, name: text, uid: text, controller: fc.boolean() }), { maxLength: 2 }),
+    managedFields: fc.array(
+      fc.record({ manager: text, time: fc.option(time), fieldsType: text, fieldsV1: fc.dictionary(fc.string().map((s) => `f:${s}`), fc.constant({})) }),
+      { maxLength: 2 },
+    ),
+  },
+  { requiredKeys: [] },
+);
+const secret = fc.record(
+  { apiVersion: fc.constant('v1'), kind: fc.constant('Secret'), metadata, immutable: fc.boolean(), data: dict(base64), stringData: dict(text), type: text },
+  { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
+);
+const configMap = fc.record(
+  { apiVersion: fc.constant('v1'), kind: fc.constant('ConfigMap'), metadata, data: dict(text), binaryData: dict(base64) },
+  { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
+);
+const encoded = fc.oneof(secret, configMap).map((o) => encodeObject(o as KubeObject));
+
 describe('decodeObject equals the reference decoder', () => {
   it('on every Secret and ConfigMap fixture of every version', () => {
     let n = 0;
@@ -56,39 +92,6 @@ describe('decodeObject equals the reference decoder', () => {
     assert.ok(n >= 46, `${n} fixtures`);
   });
 
-  const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.uint8Array({ maxLength: 10 }).map(stringFromRawBytes));
-  const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((v) => (v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v));
-  // Wide enough for years past 9999 and before 0000, which take the bigint path.
-  const time = fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }).map(formatTime);
-  const dict = (v: fc.Arbitrary<string>) => fc.dictionary(text, v, { maxKeys: 5 });
-  const base64 = fc.uint8Array({ maxLength: 300 }).map(toBase64);
-  const metadata = fc.record(
-    {
-      name: text,
-      namespace: text,
-      generation: int64,
-      creationTimestamp: time,
-      deletionTimestamp: fc.option(time),
-      deletionGracePeriodSeconds: int64,
-      labels: dict(text),
-      annotations: dict(text),
-      ownerReferences: fc.array(fc.record({ apiVersion: text, kind: text, name: text, uid: text, controller: fc.boolean() }), { maxLength: 2 }),
-      managedFields: fc.array(
-        fc.record({ manager: text, time: fc.option(time), fieldsType: text, fieldsV1: fc.dictionary(fc.string().map((s) => `f:${s}`), fc.constant({})) }),
-        { maxLength: 2 },
-      ),
-    },
-    { requiredKeys: [] },
-  );
-  const secret = fc.record(
-    { apiVersion: fc.constant('v1'), kind: fc.constant('Secret'), metadata, immutable: fc.boolean(), data: dict(base64), stringData: dict(text), type: text },
-    { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
-  );
-  const configMap = fc.record(
-    { apiVersion: fc.constant('v1'), kind: fc.constant('ConfigMap'), metadata, data: dict(text), binaryData: dict(base64) },
-    { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
-  );
-  const encoded = fc.oneof(secret, configMap).map((o) => encodeObject(o as KubeObject));
 
   it('on random Secrets and ConfigMaps', () => {
     fc.assert(fc.property(encoded, assertSameDecoding), RUNS);
@@ -106,6 +109,56 @@ describe('decodeObject equals the reference decoder', () => {
         }
       }),
       RUNS,
+    );
+  });
+});
+
+/** verify's check (decodesCleanly) says yes only where decodeObject decodes; its no sends the value to decodeObject. */
+function assertCheckAgrees(bytes: Uint8Array, mustAccept = false): void {
+  if (!decodesCleanly(bytes)) {
+    assert.ok(!mustAccept, 'a well-formed Secret/ConfigMap should take the fast check');
+    return;
+  }
+  assert.doesNotThrow(() => decodeObject(bytes));
+}
+
+describe('decodesCleanly (verify without building the object)', () => {
+  it('accepts every Secret and ConfigMap fixture, and nothing decodeObject refuses among all fixtures', () => {
+    let typed = 0;
+    for (const version of readdirSync(FIXTURES).filter((v) => v !== 'COMMIT')) {
+      for (const file of readdirSync(new URL(`${version}/`, FIXTURES)).filter((f) => f.endsWith('.pb'))) {
+        const isTyped = /^core\.v1\.(Secret|ConfigMap)(\.after_roundtrip)?\.pb$/.test(file);
+        assertCheckAgrees(new Uint8Array(readFileSync(new URL(`${version}/${file}`, FIXTURES))), isTyped);
+        if (isTyped) typed++;
+      }
+    }
+    assert.ok(typed >= 46, `${typed} fixtures`);
+  });
+
+  it('accepts random Secrets and ConfigMaps', () => {
+    fc.assert(fc.property(encoded, (b) => assertCheckAgrees(b, true)), RUNS);
+  });
+
+  it('accepts nothing decodeObject refuses: random Secrets and ConfigMaps with bytes flipped or cut, random bytes', () => {
+    fc.assert(
+      fc.property(encoded, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (b, at, x, cut) => {
+        const bytes = b.slice();
+        const i = 4 + (at % (bytes.length - 4));
+        if (cut) assertCheckAgrees(bytes.subarray(0, i));
+        else {
+          bytes[i] = x;
+          assertCheckAgrees(bytes);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    const envelope = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
+        assertCheckAgrees(tail);
+        assertCheckAgrees(Uint8Array.from([...envelope, ...tail]));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

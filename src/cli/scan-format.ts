@@ -8,7 +8,7 @@ import { parseEtcdKey } from '../etcd/keys.ts';
 import type { ScanItem } from '../etcd/source.ts';
 import { forRestore } from '../storage/output.ts';
 import { objectLine } from './object-output.ts';
-import { decodeReport, type ValueReader, type ValueReport } from './value-reader.ts';
+import { checkReport, decodeReport, type ValueReader, type ValueReport } from './value-reader.ts';
 
 export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'>;
 /** What the summary and the progress line need of a record. */
@@ -33,7 +33,7 @@ async function recordsOf(items: ScanItem[], reader: ValueReader, etcdPrefix: str
   let k = 0;
   return items.map((item): VerifyRecord => {
     if (item.ok) {
-      const { object: _object, code: _code, data: _data, ...rec } = decodeReport(reports[k++]!);
+      const { object: _object, code: _code, data: _data, ...rec } = checkReport(reports[k++]!);
       return rec;
     }
     const key = item.key === undefined ? '' : fromUtf8(item.key);

@@ -10,6 +10,7 @@ import type { EncryptionConfig, ProviderConfig } from '../config/types.ts';
 import { parseEtcdKey } from '../etcd/keys.ts';
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
 import { decodeObject } from '../storage/decode.ts';
+import { decodesCleanly } from '../storage/decodes.ts';
 import type { KubeObject } from '../storage/types.ts';
 import { fromStorageMany, type ReadOutcome } from '../transformers/batch.ts';
 import type { ReadItem, Transformer, TransformerOptions } from '../transformers/types.ts';
@@ -169,6 +170,17 @@ function report(key: string, resource: string | null, prefix: ValuePrefix, outco
   const status = prefix.kind === 'plaintext' ? 'plaintext' : 'ok';
   const decrypted: ValueReport = { ...base, status, stale: outcome.stale, error: null, data: outcome.data };
   return opts.decode === false ? decrypted : decodeReport(decrypted);
+}
+
+/**
+ * decodeReport's verdict without the object, for `verify`: the same status and error, building
+ * the object only when the value may not decode (decodesCleanly says no), to word the error.
+ */
+export function checkReport(r: ValueReport): ValueReport {
+  if (r.status === 'error' || r.data === undefined || r.object !== undefined) return r;
+  if (decodesCleanly(r.data)) return r;
+  const { object: _object, ...checked } = decodeReport(r);
+  return checked;
 }
 
 /**

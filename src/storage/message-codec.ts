@@ -151,7 +151,7 @@ let keyLength = 0;
 let valueLength = 0;
 
 /** The end of the length-prefixed bytes whose length varint starts at `at`, or -1 if they do not fit. */
-function lengthDelimitedEnd(b: Uint8Array, at: number): number {
+export function lengthDelimitedEnd(b: Uint8Array, at: number): number {
   let len = 0;
   let i = at;
   // Lengths past 2^28 do not fit any buffer here; leave them (and malformed varints) to the general path.
