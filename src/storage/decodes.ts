@@ -8,7 +8,7 @@
  */
 import { WIRE_BYTES, WIRE_VARINT } from '../protobuf/wire.ts';
 import { openEnvelope } from './envelope.ts';
-import { lengthDelimitedEnd } from './message-codec.ts';
+import { knownField, lengthDelimitedEnd, wireTypeOf } from './message-codec.ts';
 import { TYPED_KINDS, type MessagePlan } from './schema.ts';
 import { WireReader } from './wire.ts';
 
@@ -32,14 +32,10 @@ function messageDecodes(plan: MessagePlan, bytes: Uint8Array): boolean {
   let embedded = 0; // bit per slot of the singular embedded messages seen (ObjectMeta has 17 fields)
   while (!r.done) {
     const { field, wire } = r.tag();
-    const f = field < plan.byNumber.length ? plan.byNumber[field] : undefined;
-    if (f === undefined) {
-      r.skip(wire, field);
-      continue;
-    }
-    const expected = f.kind === 'bool' || f.kind === 'int64' || f.kind === 'int32' ? WIRE_VARINT : WIRE_BYTES;
-    if (wire !== expected) return false;
-    if (expected === WIRE_VARINT) {
+    const f = knownField(r, plan, field, wire);
+    if (f === undefined) continue;
+    if (wire !== wireTypeOf(f)) return false;
+    if (wire === WIRE_VARINT) {
       r.int64(f.name);
       continue;
     }

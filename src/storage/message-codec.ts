@@ -27,13 +27,9 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: strin
   let segments: (Uint8Array[] | undefined)[] | undefined;
   while (!r.done) {
     const { field, wire } = r.tag();
-    const f = field < plan.byNumber.length ? plan.byNumber[field] : undefined;
-    if (f === undefined) {
-      r.skip(wire, field);
-      continue;
-    }
-    const expected = f.kind === 'bool' || f.kind === 'int64' || f.kind === 'int32' ? WIRE_VARINT : WIRE_BYTES;
-    if (wire !== expected) throw protobufError(where, `wrong wireType = ${wire} for field ${f.name}`);
+    const f = knownField(r, plan, field, wire);
+    if (f === undefined) continue;
+    if (wire !== wireTypeOf(f)) throw protobufError(where, `wrong wireType = ${wire} for field ${f.name}`);
     const slot = f.slot;
     if (f.mapValue !== undefined) {
       let map = slots[slot] as Json | undefined;
@@ -62,6 +58,18 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: strin
     out[f.name] = v;
   }
   return out;
+}
+
+/** The plan's field for the tag just read; undefined once an unknown field's value is skipped. */
+export function knownField(r: WireReader, plan: MessagePlan, field: number, wire: number): FieldPlan | undefined {
+  const f = field < plan.byNumber.length ? plan.byNumber[field] : undefined;
+  if (f === undefined) r.skip(wire, field);
+  return f;
+}
+
+/** The wire type gogo's Unmarshal accepts for a field (any other is an error). */
+export function wireTypeOf(f: FieldPlan): number {
+  return f.kind === 'bool' || f.kind === 'int64' || f.kind === 'int32' ? WIRE_VARINT : WIRE_BYTES;
 }
 
 function joinSegments(parts: Uint8Array[]): Uint8Array {
