@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import protobuf from 'protobufjs/minimal.js';
 import { fromHex, toHex, utf8 } from '../src/bytes.ts';
 import { KeyValueDecodeError, decodeKeyValue } from '../src/etcd/mvcc/keyvalue.ts';
-import { WireError, WireReader } from '../src/etcd/protowire.ts';
+import { EtcdWireError, EtcdWireReader } from '../src/etcd/wire-reader.ts';
 import { decodeStatusResponse } from '../src/kms/messages-v2.ts';
-import { consumeFieldValue, consumeVarint, walkGoMessage } from '../src/protobuf/protowire.ts';
+import { consumeFieldValue, consumeVarint, walkGoMessage } from '../src/protobuf/protobuf-go-reader.ts';
 import { WIRE_BYTES, WIRE_VARINT, WireWriter } from '../src/protobuf/wire.ts';
 
 const TWO_64 = 1n << 64n;
@@ -26,12 +26,12 @@ function refVarint(v: bigint): string {
   return toHex(Uint8Array.from(out));
 }
 
-const read = (hex: string) => new WireReader(fromHex(hex));
+const read = (hex: string) => new EtcdWireReader(fromHex(hex));
 const failure = (f: () => unknown): string => {
   try {
     f();
   } catch (e) {
-    assert.ok(e instanceof WireError, String(e));
+    assert.ok(e instanceof EtcdWireError, String(e));
     return e.message;
   }
   return 'no error';
@@ -60,7 +60,7 @@ describe('varints', () => {
       fc.property(fc.bigInt({ min: 0n, max: TWO_64 - 1n }), (v) => {
         const bytes = new WireWriter().varint(v).finish();
         assert.equal(toHex(bytes), refVarint(v));
-        assert.equal(new WireReader(bytes).uint64('v'), v);
+        assert.equal(new EtcdWireReader(bytes).uint64('v'), v);
       }),
       { numRuns: 500 },
     );
@@ -68,7 +68,7 @@ describe('varints', () => {
       fc.property(fc.maxSafeInteger(), (v) => {
         const bytes = new WireWriter().varint(v).finish();
         assert.equal(toHex(bytes), refVarint(BigInt(v)));
-        assert.equal(new WireReader(bytes).int64('v'), v);
+        assert.equal(new EtcdWireReader(bytes).int64('v'), v);
       }),
       { numRuns: 500 },
     );
@@ -119,7 +119,7 @@ describe('gogo reader', () => {
   it('never throws anything but its own error on any bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
-        const r = new WireReader(b);
+        const r = new EtcdWireReader(b);
         try {
           while (!r.done) {
             const { field, wire } = r.tag();
@@ -127,7 +127,7 @@ describe('gogo reader', () => {
             else r.skip(wire, field);
           }
         } catch (e) {
-          assert.ok(e instanceof WireError, String(e));
+          assert.ok(e instanceof EtcdWireError, String(e));
         }
       }),
       { numRuns: 2000 },

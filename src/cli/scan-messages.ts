@@ -11,18 +11,18 @@ export type ScanJob = { snapshot: string; config: EncryptionConfig; etcdPrefix: 
 );
 
 /** A K8sEncError loses its class when cloned to another thread: code and message are what is printed. */
-export interface WireError {
+export interface ClonedError {
   code: K8sEncErrorCode;
   message: string;
 }
 
-export type WireLocation = Omit<ValueLocation, 'error'> & { error?: WireError };
+export type ClonedLocation = Omit<ValueLocation, 'error'> & { error?: ClonedError };
 
 export interface ChunkMessage {
   id: number;
   /** Pass 1's problems, printed before the chunk's values (only in the first chunk). */
-  problems: WireError[];
-  locations: WireLocation[];
+  problems: ClonedError[];
+  locations: ClonedLocation[];
 }
 
 /**
@@ -31,18 +31,18 @@ export interface ChunkMessage {
  */
 export type ChunkReply =
   | { id: number; ok: true; verify?: { text: Uint8Array; marks: VerifyMark[] }; get?: { text: Uint8Array; notes: string[]; found: number } }
-  | { id: number; ok: false; error: WireError };
+  | { id: number; ok: false; error: ClonedError };
 
-export function toWireError(e: K8sEncError): WireError {
+export function toClonedError(e: K8sEncError): ClonedError {
   return { code: e.code, message: e.message };
 }
 
-export function toWire(loc: ValueLocation): WireLocation {
+export function toCloned(loc: ValueLocation): ClonedLocation {
   const { error, ...rest } = loc;
-  return error === undefined ? rest : { ...rest, error: toWireError(error) };
+  return error === undefined ? rest : { ...rest, error: toClonedError(error) };
 }
 
-export function fromWire(loc: WireLocation): ValueLocation {
+export function fromCloned(loc: ClonedLocation): ValueLocation {
   const { error, ...rest } = loc;
   return error === undefined ? rest : { ...rest, error: new K8sEncError(error.code, error.message) };
 }

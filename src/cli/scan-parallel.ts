@@ -13,7 +13,7 @@ import { K8sEncError } from '../errors.ts';
 import { mapOrdered } from '../crypto/workers.ts';
 import { UsageError } from './args.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
-import { toWire, toWireError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
+import { toCloned, toClonedError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
 
 export type ChunkResult = Extract<ChunkReply, { ok: true }>;
 
@@ -56,9 +56,9 @@ function startWorker(job: ScanJob): Worker {
 function* chunksOf(problems: K8sEncError[], all: ValueLocation[]): Generator<Omit<ChunkMessage, 'id'>> {
   let chunk: ChunkMessage['locations'] = [];
   let bytes = 0;
-  let first = problems.map(toWireError);
+  let first = problems.map(toClonedError);
   for (const loc of all) {
-    chunk.push(toWire(loc));
+    chunk.push(toCloned(loc));
     bytes += loc.error === undefined ? loc.size : 0;
     if (chunk.length === SCAN_CHUNK || bytes >= SCAN_CHUNK_BYTES) {
       yield { problems: first, locations: chunk };

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { concatBytes, fromUtf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
-import { WireError } from './protowire.ts';
+import { EtcdWireError } from './wire-reader.ts';
 import { decodeRangeResponse, encodeRangeRequest, prefixRangeEnd, type RangeRequest, type RangeResponse } from './rpc-codec.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem } from './source.ts';
 
@@ -82,7 +82,7 @@ class LiveSource implements EtcdSource {
           try {
             resolve(decodeRangeResponse(new Uint8Array(buf!)));
           } catch (e) {
-            if (!(e instanceof WireError)) throw e;
+            if (!(e instanceof EtcdWireError)) throw e;
             reject(new K8sEncError('ERR_ETCD_UNAVAILABLE', `malformed RangeResponse: ${e.message}`));
           }
         },

@@ -1,5 +1,5 @@
 import { WIRE_BYTES, WIRE_VARINT, WireWriter } from '../protobuf/wire.ts';
-import { WireError, WireReader } from './protowire.ts';
+import { EtcdWireError, EtcdWireReader } from './wire-reader.ts';
 
 /** etcdserverpb.RangeRequest (proto/etcd/rpc.proto), the fields a read-only scan sets. */
 export interface RangeRequest {
@@ -30,21 +30,21 @@ export function encodeRangeRequest(req: RangeRequest): Uint8Array {
 
 export function decodeRangeResponse(buf: Uint8Array): RangeResponse {
   const out: RangeResponse = { revision: 0, kvs: [], more: false, count: 0 };
-  const r = new WireReader(buf);
+  const r = new EtcdWireReader(buf);
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === WIRE_BYTES) out.revision = headerRevision(r.bytes('Header'));
     else if (field === 2 && wire === WIRE_BYTES) out.kvs.push(r.bytes('Kvs'));
     else if (field === 3 && wire === WIRE_VARINT) out.more = r.int64('More') !== 0;
     else if (field === 4 && wire === WIRE_VARINT) out.count = r.int64('Count');
-    else if (field >= 1 && field <= 4) throw new WireError(`proto: wrong wireType = ${wire} for field ${field}`);
+    else if (field >= 1 && field <= 4) throw new EtcdWireError(`proto: wrong wireType = ${wire} for field ${field}`);
     else r.skip(wire, field);
   }
   return out;
 }
 
 function headerRevision(buf: Uint8Array): number {
-  const r = new WireReader(buf);
+  const r = new EtcdWireReader(buf);
   let revision = 0;
   while (!r.done) {
     const { field, wire } = r.tag();

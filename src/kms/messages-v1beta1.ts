@@ -1,7 +1,7 @@
 /** KMS v1beta1 plugin messages (proto/kms/v1beta1.proto; k8s.io/kms apis/v1beta1). */
 import { utf8 } from '../bytes.ts';
 import { WireWriter } from '../protobuf/wire.ts';
-import { forEachField, protoString } from './wire.ts';
+import { forEachField, protoString } from './wire-reader.ts';
 
 export const V1BETA1_SERVICE = '/v1beta1.KeyManagementService';
 

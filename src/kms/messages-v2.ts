@@ -1,7 +1,7 @@
 /** KMS v2 plugin messages (proto/kms/v2.proto; k8s.io/kms apis/v2). */
 import { utf8 } from '../bytes.ts';
 import { WireWriter } from '../protobuf/wire.ts';
-import { forEachField, protoString, readMapEntry } from './wire.ts';
+import { forEachField, protoString, readMapEntry } from './wire-reader.ts';
 
 export const V2_SERVICE = '/v2.KeyManagementService';
 

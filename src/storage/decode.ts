@@ -13,7 +13,7 @@ import { decodeMessage } from './message-codec.ts';
 import { stringFromRawBytes } from './raw-string.ts';
 import { ObjectMetaPlan, TYPED_KINDS } from './schema.ts';
 import { UNDECODED_FIELD, type KubeObject, type ObjectMeta, type UndecodedProtobuf } from './types.ts';
-import { WireReader } from './wire.ts';
+import { StorageWireReader } from './wire-reader.ts';
 
 const JSON_OPEN_BRACE = 0x7b;
 
@@ -62,7 +62,7 @@ const KINDS_WITHOUT_OBJECT_META = new Set([
 ]);
 
 function genericMetadata(kind: string, raw: Uint8Array): ObjectMeta {
-  const r = new WireReader(raw, kind || 'object');
+  const r = new StorageWireReader(raw, kind || 'object');
   const parts: Uint8Array[] = [];
   while (!r.done) {
     const { field, wire } = r.tag();

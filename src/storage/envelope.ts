@@ -7,7 +7,7 @@ import { concatBytes, startsWith, toHex, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { WIRE_BYTES, WireWriter } from '../protobuf/wire.ts';
 import { stringFromRawBytes, rawBytesFromString } from './raw-string.ts';
-import { protobufError, WireReader } from './wire.ts';
+import { protobufError, StorageWireReader } from './wire-reader.ts';
 
 export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
 const ENCRYPTED_PREFIX = utf8('k8s:enc:');
@@ -39,7 +39,7 @@ export function notAnObjectError(bytes: Uint8Array): K8sEncError {
 export function openEnvelope(bytes: Uint8Array): Envelope {
   if (!isProtobufEnvelope(bytes)) throw notAnObjectError(bytes);
   if (bytes.length === PROTOBUF_MAGIC.length) throw new K8sEncError('ERR_ENVELOPE', 'empty body');
-  const r = new WireReader(bytes.subarray(PROTOBUF_MAGIC.length), 'Unknown');
+  const r = new StorageWireReader(bytes.subarray(PROTOBUF_MAGIC.length), 'Unknown');
   const env: Envelope = { apiVersion: '', kind: '', raw: new Uint8Array(0) };
   while (!r.done) {
     const { field, wire } = r.tag();
@@ -57,7 +57,7 @@ export function openEnvelope(bytes: Uint8Array): Envelope {
 }
 
 function readTypeMeta(bytes: Uint8Array, env: Envelope): void {
-  const r = new WireReader(bytes, 'Unknown.typeMeta (TypeMeta)');
+  const r = new StorageWireReader(bytes, 'Unknown.typeMeta (TypeMeta)');
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field !== 1 && field !== 2) {

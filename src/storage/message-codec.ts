@@ -14,14 +14,14 @@ import { setOwn } from './json-parse.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
 import { formatTime, formatUnixSeconds, parseTime, ZERO_TIME_SECONDS } from './rfc3339.ts';
 import type { FieldPlan, MessagePlan } from './schema.ts';
-import { protobufError, WireReader } from './wire.ts';
+import { protobufError, StorageWireReader } from './wire-reader.ts';
 
 type Json = Record<string, unknown>;
 
 // ---------------------------------------------------------------- decode
 
 export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: string): Json {
-  const r = new WireReader(bytes, where);
+  const r = new StorageWireReader(bytes, where);
   // Values by FieldPlan.slot; embedded messages collect their segments first (repeats merge).
   const slots: unknown[] = new Array<unknown>(plan.fields.length).fill(undefined);
   let segments: (Uint8Array[] | undefined)[] | undefined;
@@ -98,7 +98,7 @@ function isEmpty(v: unknown): boolean {
   return v === '' || v === 0 || v === false || v === undefined || (Array.isArray(v) && v.length === 0);
 }
 
-function decodeSingle(r: WireReader, f: FieldPlan, where: string): unknown {
+function decodeSingle(r: StorageWireReader, f: FieldPlan, where: string): unknown {
   switch (f.kind) {
     case 'string':
       return stringFromRawBytes(r.bytes(f.name));
@@ -124,7 +124,7 @@ function decodeSingle(r: WireReader, f: FieldPlan, where: string): unknown {
  * first; GogoReader.int64 is exact below 2^53 and otherwise lands outside the safe range, and only
  * then is the varint read again exactly.
  */
-function readInt(r: WireReader, label: string, bits: 32 | 64): number | bigint {
+function readInt(r: StorageWireReader, label: string, bits: 32 | 64): number | bigint {
   const at = r.pos;
   const n = r.int64(label);
   if (Number.isSafeInteger(n)) return bits === 32 ? n | 0 : n;
@@ -178,7 +178,7 @@ export function lengthDelimitedEnd(b: Uint8Array, at: number): number {
 }
 
 function addMapEntryInGeneral(map: Json, entry: Uint8Array, f: FieldPlan, where: string): void {
-  const r = new WireReader(entry, where, `.${f.name}`);
+  const r = new StorageWireReader(entry, where, `.${f.name}`);
   let key: Uint8Array = new Uint8Array(0);
   let value: Uint8Array = new Uint8Array(0);
   while (!r.done) {
@@ -193,7 +193,7 @@ function addMapEntryInGeneral(map: Json, entry: Uint8Array, f: FieldPlan, where:
 /** metav1.Time.Unmarshal: no bytes is the zero time; nanos are read and ignored. */
 function decodeTime(bytes: Uint8Array, where: string, name: string): string | null {
   if (bytes.length === 0) return null;
-  const r = new WireReader(bytes, where, `.${name} (Time)`);
+  const r = new StorageWireReader(bytes, where, `.${name} (Time)`);
   let seconds: number | bigint = 0;
   while (!r.done) {
     const { field, wire } = r.tag();
@@ -207,7 +207,7 @@ function decodeTime(bytes: Uint8Array, where: string, name: string): string | nu
 }
 
 function decodeFieldsV1(bytes: Uint8Array, where: string): Uint8Array {
-  const r = new WireReader(bytes, where, ' (FieldsV1)');
+  const r = new StorageWireReader(bytes, where, ' (FieldsV1)');
   let raw: Uint8Array = new Uint8Array(0);
   while (!r.done) {
     const { field, wire } = r.tag();

@@ -4,7 +4,7 @@
  */
 import { utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
-import { goProtoString, readGoMapEntry, walkGoMessage } from '../protobuf/protowire.ts';
+import { goProtoString, readGoMapEntry, walkGoMessage } from '../protobuf/protobuf-go-reader.ts';
 import { WireWriter } from '../protobuf/wire.ts';
 
 export { validateEncryptedObject } from './kms-v2-validate.ts';

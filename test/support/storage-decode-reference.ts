@@ -13,7 +13,7 @@ import { stringFromRawBytes as escapingDecode } from '../../src/storage/raw-stri
 import { formatTime } from '../../src/storage/rfc3339.ts';
 import { TYPED_KINDS, type FieldPlan, type MessagePlan } from '../../src/storage/schema.ts';
 import type { KubeObject } from '../../src/storage/types.ts';
-import { protobufError, WireReader } from '../../src/storage/wire.ts';
+import { protobufError, StorageWireReader } from '../../src/storage/wire-reader.ts';
 
 type Json = Record<string, unknown>;
 
@@ -38,7 +38,7 @@ export function referenceDecodeTyped(bytes: Uint8Array): KubeObject {
 }
 
 export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: string): Json {
-  const r = new WireReader(bytes, where);
+  const r = new StorageWireReader(bytes, where);
   const values = new Map<FieldPlan, unknown>();
   const segments = new Map<FieldPlan, Uint8Array[]>();
   while (!r.done) {
@@ -108,7 +108,7 @@ function isEmpty(v: unknown): boolean {
   return v === '' || v === 0 || v === false || v === undefined || (Array.isArray(v) && v.length === 0);
 }
 
-function decodeSingle(r: WireReader, f: FieldPlan, where: string): unknown {
+function decodeSingle(r: StorageWireReader, f: FieldPlan, where: string): unknown {
   switch (f.kind) {
     case 'string':
       return stringFromRawBytes(r.bytes(f.name));
@@ -135,7 +135,7 @@ function int64ToJson(v: bigint): number | bigint {
 
 /** gogo map entries: key 1, value 2, both defaulting to empty; wire types are not checked. */
 function decodeMapEntry(entry: Uint8Array, f: FieldPlan, where: string): [string, string] {
-  const r = new WireReader(entry, where);
+  const r = new StorageWireReader(entry, where);
   let key: Uint8Array = new Uint8Array(0);
   let value: Uint8Array = new Uint8Array(0);
   while (!r.done) {
@@ -150,7 +150,7 @@ function decodeMapEntry(entry: Uint8Array, f: FieldPlan, where: string): [string
 /** metav1.Time.Unmarshal: no bytes is the zero time; nanos are read and ignored. */
 function decodeTime(bytes: Uint8Array, where: string): string | null {
   if (bytes.length === 0) return null;
-  const r = new WireReader(bytes, `${where} (Time)`);
+  const r = new StorageWireReader(bytes, `${where} (Time)`);
   let seconds = 0n;
   while (!r.done) {
     const { field, wire } = r.tag();
@@ -164,7 +164,7 @@ function decodeTime(bytes: Uint8Array, where: string): string | null {
 }
 
 function decodeFieldsV1(bytes: Uint8Array, where: string): Uint8Array {
-  const r = new WireReader(bytes, `${where} (FieldsV1)`);
+  const r = new StorageWireReader(bytes, `${where} (FieldsV1)`);
   let raw: Uint8Array = new Uint8Array(0);
   while (!r.done) {
     const { field, wire } = r.tag();

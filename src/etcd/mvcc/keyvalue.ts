@@ -1,5 +1,5 @@
 import { WIRE_END_GROUP } from '../../protobuf/wire.ts';
-import { WireError, WireReader } from '../protowire.ts';
+import { EtcdWireError, EtcdWireReader } from '../wire-reader.ts';
 
 /** mvccpb.KeyValue (proto/mvcc.proto); the int64 fields as numbers. */
 export interface KeyValue {
@@ -28,7 +28,7 @@ const INT_FIELDS = ['', 'Key', 'CreateRevision', 'ModRevision', 'Version', 'Valu
  * with the wrong wire type an error. `key` and `value` are views into `buf`.
  */
 export function decodeKeyValue(buf: Uint8Array): KeyValue {
-  const r = new WireReader(buf);
+  const r = new EtcdWireReader(buf);
   const kv: KeyValue = {
     key: new Uint8Array(0),
     createRevision: 0,
@@ -41,15 +41,15 @@ export function decodeKeyValue(buf: Uint8Array): KeyValue {
   try {
     while (!r.done) {
       const { field, wire: wireType } = r.tag();
-      if (wireType === WIRE_END_GROUP) throw new WireError('proto: KeyValue: wiretype end group for non-group');
-      if (field <= 0) throw new WireError(`proto: KeyValue: illegal tag ${field} (wire type ${wireType})`);
+      if (wireType === WIRE_END_GROUP) throw new EtcdWireError('proto: KeyValue: wiretype end group for non-group');
+      if (field <= 0) throw new EtcdWireError(`proto: KeyValue: illegal tag ${field} (wire type ${wireType})`);
       const name = INT_FIELDS[field];
       if (name === undefined) {
         r.skip(wireType, field);
         continue;
       }
       const want = field === 1 || field === 5 ? 2 : 0;
-      if (wireType !== want) throw new WireError(`proto: wrong wireType = ${wireType} for field ${name}`);
+      if (wireType !== want) throw new EtcdWireError(`proto: wrong wireType = ${wireType} for field ${name}`);
       switch (field) {
         case 1:
           kv.key = r.bytes(name);
@@ -73,7 +73,7 @@ export function decodeKeyValue(buf: Uint8Array): KeyValue {
       }
     }
   } catch (e) {
-    if (e instanceof WireError) throw new KeyValueDecodeError(e.message, sawKey ? kv.key : undefined);
+    if (e instanceof EtcdWireError) throw new KeyValueDecodeError(e.message, sawKey ? kv.key : undefined);
     throw e;
   }
   return kv;

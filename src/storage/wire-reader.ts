@@ -1,15 +1,16 @@
 /**
- * The storage layer's protobuf reader: gogo's checks (src/protobuf/wire.ts) with every failure a
+ * The storage layer's protobuf reader: gogo's checks (src/protobuf/gogo-reader.ts) with every failure a
  * K8sEncError naming the message and field, e.g. `proto: Secret.metadata: name: unexpected EOF`.
  */
 import { K8sEncError } from '../errors.ts';
-import { GogoReader, gogoFaultText, WIRE_END_GROUP, type WireFault } from '../protobuf/wire.ts';
+import { GogoReader, gogoFaultText, type WireFault } from '../protobuf/gogo-reader.ts';
+import { WIRE_END_GROUP } from '../protobuf/wire.ts';
 
 export function protobufError(where: string, problem: string): K8sEncError {
   return new K8sEncError('ERR_PROTOBUF', `proto: ${where}: ${problem}`);
 }
 
-export class WireReader extends GogoReader {
+export class StorageWireReader extends GogoReader {
   constructor(
     buf: Uint8Array,
     private readonly whereHead: string,
