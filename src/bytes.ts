@@ -114,7 +114,7 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
  * ignored anywhere, every other character an error, non-zero trailing bits accepted.
  * Returns null where Go returns an error. Node's Buffer decoder is far laxer (SPEC §4.4).
  */
-export function decodeBase64Strict(s: string): Uint8Array | null {
+export function decodeGoStdBase64(s: string): Uint8Array | null {
   const chars: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

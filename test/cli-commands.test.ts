@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { decodeBase64Strict, fromUtf8, toBase64, toHex, utf8 } from '../src/bytes.ts';
+import { decodeGoStdBase64, fromUtf8, toBase64, toHex, utf8 } from '../src/bytes.ts';
 import { parseEncryptionConfig } from '../src/config/parse.ts';
 import { runCli } from './support/cli-io.ts';
 import { loadVectors, VECTOR_DIR, type VectorProvider } from './support/vectors.ts';
@@ -96,7 +96,7 @@ test('--help on every command shows usage and examples', async () => {
 test('encrypt then decrypt: the recorded Secret round-trips, 183 bytes under aescbc key1 like the 1.8 capture', async () => {
   const enc = await runCli(['encrypt', '-c', CONFIG, '--etcd-key', KEY, '-o', 'base64'], JSON.stringify(expectedAescbc));
   assert.equal(enc.code, 0, enc.err);
-  const stored = decodeBase64Strict(enc.out.trim())!;
+  const stored = decodeGoStdBase64(enc.out.trim())!;
   assert.equal(fromUtf8(stored.subarray(0, 23)), 'k8s:enc:aescbc:v1:key1:');
   // 134-byte plaintext today (clusterName no longer written), padded to 144, + IV + prefix (SPEC §5.4).
   assert.equal(stored.length, 183);
@@ -168,7 +168,7 @@ test('inspect: KMS v2 fields from a vector, read from its EncryptedObject', asyn
   assert.equal(d.kmsName, v.providers[0]!.name);
   assert.equal(d.keyID, kms.keyID);
   assert.equal(d.encryptedDEKSourceType, 'HKDF_SHA256_XNONCE_AES_GCM_SEED');
-  assert.equal(d.encryptedDEKSourceLength, decodeBase64Strict(kms.encryptedDEK)!.length);
+  assert.equal(d.encryptedDEKSourceLength, decodeGoStdBase64(kms.encryptedDEK)!.length);
 });
 
 test('keygen output is accepted by the configuration parser', async () => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { decodeBase64Strict, utf8 } from '../src/bytes.ts';
+import { decodeGoStdBase64, utf8 } from '../src/bytes.ts';
 import { createTransformer } from '../src/config/create-transformer.ts';
 import { parseEncryptionConfig } from '../src/config/parse.ts';
 import { encodeObject } from '../src/storage/encode.ts';
@@ -81,9 +81,9 @@ test('get and verify agree over --endpoints, a snapshot and the member db, and w
       placed.push(p);
     };
     // aesgcm binds each value to its etcd key (AD): they must be read at exactly their vector's key.
-    for (const v of positive) await put({ key: v.authenticatedData, vector: v }, decodeBase64Strict(v.stored!)!);
+    for (const v of positive) await put({ key: v.authenticatedData, vector: v }, decodeGoStdBase64(v.stored!)!);
     const taken = new Set(placed.map((p) => p.key));
-    for (const v of movable) await put({ key: `/registry/vectors.example/${v.id}/default/v`, vector: v }, decodeBase64Strict(v.stored!)!);
+    for (const v of movable) await put({ key: `/registry/vectors.example/${v.id}/default/v`, vector: v }, decodeGoStdBase64(v.stored!)!);
     // The Kubernetes 1.8 capture: aescbc key1 is the second provider here, so the read is stale.
     const captured = JSON.parse(readFileSync(`${CAPTURED}/expected-aescbc.json`, 'utf8'));
     assert.ok(!taken.has(CAPTURED_KEY));

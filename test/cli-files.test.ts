@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { decodeBase64Strict } from '../src/bytes.ts';
+import { decodeGoStdBase64 } from '../src/bytes.ts';
 import { makePrivateDir, writeFileAtomic } from '../src/cli/atomic-write.ts';
 import { parseCommandArgs, UsageError } from '../src/cli/args.ts';
 import { keygenCommand } from '../src/cli/commands/keygen.ts';
@@ -93,7 +93,7 @@ test('keygen prints a valid EncryptionConfiguration with a fresh 32-byte key', a
     assert.equal(doc.apiVersion, 'apiserver.config.k8s.io/v1');
     const key = doc.resources[0].providers[0][provider].keys[0];
     assert.equal(key.name, 'key:2');
-    assert.equal(decodeBase64Strict(key.secret)?.length, 32);
+    assert.equal(decodeGoStdBase64(key.secret)?.length, 32);
     secrets.add(key.secret);
   }
   assert.equal(secrets.size, 3, 'each run draws a new key');

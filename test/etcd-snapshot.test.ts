@@ -8,7 +8,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodeBase64Strict, toHex, utf8 } from '../src/bytes.ts';
+import { decodeGoStdBase64, toHex, utf8 } from '../src/bytes.ts';
 import { K8sEncError } from '../src/errors.ts';
 import { openEndpoints } from '../src/etcd/live.ts';
 import { openSnapshot } from '../src/etcd/snapshot.ts';
@@ -26,7 +26,7 @@ function vectorValues(): { key: Uint8Array; value: Uint8Array }[] {
       if (line.trim() === '') continue;
       const v = JSON.parse(line) as { authenticatedData?: string; stored?: string };
       if (v.stored === undefined || !v.authenticatedData?.startsWith('/')) continue;
-      out.push({ key: utf8(v.authenticatedData), value: decodeBase64Strict(v.stored)! });
+      out.push({ key: utf8(v.authenticatedData), value: decodeGoStdBase64(v.stored)! });
     }
   }
   return out;

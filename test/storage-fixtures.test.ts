@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { decodeBase64Strict, equalBytes, toHex, utf8 } from '../src/bytes.ts';
+import { decodeGoStdBase64, equalBytes, toHex, utf8 } from '../src/bytes.ts';
 import { getBackend } from '../src/crypto/select.ts';
 import { decodeObject } from '../src/storage/decode.ts';
 import { encodeObject } from '../src/storage/encode.ts';
@@ -123,7 +123,7 @@ describe('kubernetes/api round-trip fixtures', () => {
         if (!/^core\.v1\.(Secret|ConfigMap)\.pb$/.test(file)) {
           const kept = obj['undecodedProtobuf'] as { raw: string };
           const raw = parseFields(read('HEAD', file).subarray(4)).find((f) => f.field === 2)!.value as Uint8Array;
-          assert.deepStrictEqual(decodeBase64Strict(kept.raw), raw, 'the rest is kept, not dropped');
+          assert.deepStrictEqual(decodeGoStdBase64(kept.raw), raw, 'the rest is kept, not dropped');
         }
       });
     }
@@ -145,7 +145,7 @@ describe('Kubernetes 1.8 captured values (SPEC §5.4)', () => {
   it('the aescbc value, decrypted with key1, decodes to expected-aescbc.json and re-encodes to 134 bytes', () => {
     const stored = capturedValue('etcdctl-get-aescbc.bin');
     const prefix = utf8('k8s:enc:aescbc:v1:key1:');
-    const key = decodeBase64Strict('cSNmGdfrr/IZeYN9npkl3F7/ScQcer2We9VxmM4X5ww=')!;
+    const key = decodeGoStdBase64('cSNmGdfrr/IZeYN9npkl3F7/ScQcer2We9VxmM4X5ww=')!;
     const body = stored.subarray(prefix.length);
     const padded = getBackend().aesCbcDecrypt(key, body.subarray(0, 16), body.subarray(16));
     const plaintext = padded.subarray(0, padded.length - padded[padded.length - 1]!);

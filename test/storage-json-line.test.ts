@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { toGoJson } from '../src/storage/go-json.ts';
+import { toGoJson } from '../src/storage/go-json-write.ts';
 import { toJson, toJsonLine } from '../src/storage/output.ts';
 import type { KubeObject } from '../src/storage/types.ts';
 

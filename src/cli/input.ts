@@ -2,7 +2,7 @@
  * One stored etcd value as people paste it (SPEC §6.4): the raw bytes, `etcdctl get` text
  * (`key\n` + value + `\n`), `etcdctl get -w json`, hex or base64.
  */
-import { decodeBase64Strict, fromHex, fromUtf8, startsWith, utf8 } from '../bytes.ts';
+import { decodeGoStdBase64, fromHex, fromUtf8, startsWith, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 
 export const INPUT_FORMATS = ['auto', 'raw', 'etcdctl', 'base64', 'hex'] as const;
@@ -43,8 +43,8 @@ function parseEtcdctlJson(data: Uint8Array): ValueInput | null {
   if (typeof doc !== 'object' || doc === null || !('kvs' in doc) || !Array.isArray(doc.kvs)) return null;
   if (doc.kvs.length !== 1) throw inputError(`etcdctl JSON output holds ${doc.kvs.length} keys; give exactly one`);
   const kv = doc.kvs[0] as { key?: unknown; value?: unknown };
-  const key = typeof kv.key === 'string' ? decodeBase64Strict(kv.key) : null;
-  const value = typeof kv.value === 'string' ? decodeBase64Strict(kv.value) : kv.value === undefined ? new Uint8Array(0) : null;
+  const key = typeof kv.key === 'string' ? decodeGoStdBase64(kv.key) : null;
+  const value = typeof kv.value === 'string' ? decodeGoStdBase64(kv.value) : kv.value === undefined ? new Uint8Array(0) : null;
   if (key === null || value === null) throw inputError('etcdctl JSON output has a key or value that is not base64');
   return { key, value, format: 'etcdctl-json' };
 }
@@ -62,7 +62,7 @@ function parseHex(data: Uint8Array): Uint8Array | null {
 
 function parseBase64(data: Uint8Array): Uint8Array | null {
   const t = textOf(data);
-  return t === null ? null : decodeBase64Strict(t);
+  return t === null ? null : decodeGoStdBase64(t);
 }
 
 function detect(data: Uint8Array): ValueInput {

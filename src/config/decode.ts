@@ -5,7 +5,7 @@
  * then the v1 defaults (KMS apiVersion v1, timeout 3s, cachesize 1000 for v1).
  */
 import { formatGoDuration, parseGoDuration } from './go-duration.ts';
-import { jsonKind, type JValue } from './go-json.ts';
+import { jsonKind, type JValue } from './go-json-parse.ts';
 
 export interface RawKey {
   name: string;

@@ -7,7 +7,7 @@
 import { Alias, LineCounter, parseAllDocuments, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { compareBytes, utf8 } from '../bytes.ts';
 import { goQuote } from '../go-quote.ts';
-import type { JObject, JValue } from './go-json.ts';
+import type { JObject, JValue } from './go-json-parse.ts';
 
 export class YamlDecodeError extends Error {}
 

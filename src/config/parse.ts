@@ -4,11 +4,11 @@
  * `apiVersion: v1` alias), default, validate, then build the per-resource chains so a masked rule
  * fails here too. Every failure is a K8sEncError whose message is the apiserver's text.
  */
-import { decodeBase64Strict, fromUtf8, isValidUtf8, utf8 } from '../bytes.ts';
+import { decodeGoStdBase64, fromUtf8, isValidUtf8, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { goQuote } from '../go-quote.ts';
 import { decodeEncryptionConfiguration, type RawConfig, type RawKeys, type RawProvider } from './decode.ts';
-import { JsonSyntaxError, jsonKind, parseGoJson, type JValue } from './go-json.ts';
+import { JsonSyntaxError, jsonKind, parseGoJson, type JValue } from './go-json-parse.ts';
 import { YamlDecodeError, yamlToJson } from './go-yaml.ts';
 import { resourceChains } from './resources.ts';
 import type { EncryptionConfig, KeyConfig, ProviderConfig } from './types.ts';
@@ -153,7 +153,7 @@ function toEncryptionConfig(raw: RawConfig, legacy: boolean): EncryptionConfig {
 /** Only called on validated input: exactly one provider type, decodable secrets of valid sizes. */
 function toProviderConfig(p: RawProvider): ProviderConfig {
   const keys = (k: RawKeys): KeyConfig[] =>
-    (k.keys ?? []).map((key) => ({ name: key.name, secret: decodeBase64Strict(key.secret)! }));
+    (k.keys ?? []).map((key) => ({ name: key.name, secret: decodeGoStdBase64(key.secret)! }));
   if (p.aesgcm !== null) return { type: 'aesgcm', keys: keys(p.aesgcm) };
   if (p.aescbc !== null) return { type: 'aescbc', keys: keys(p.aescbc) };
   if (p.secretbox !== null) return { type: 'secretbox', keys: keys(p.secretbox) };

@@ -3,11 +3,11 @@
  * same checks in the same order, each error printed as field.Error prints it
  * (`<path>: Required value: <detail>` / `<path>: Invalid value: <value>: <detail>`).
  */
-import { decodeBase64Strict } from '../bytes.ts';
+import { decodeGoStdBase64 } from '../bytes.ts';
 import { goQuote } from '../go-quote.ts';
 import { durationJson, type RawConfig, type RawKey, type RawKeys, type RawKms, type RawProvider } from './decode.ts';
-import { goJsonString } from './go-json.ts';
-import { parseGoUrlScheme } from './go-url.ts';
+import { goJsonString } from './go-json-parse.ts';
+import { parseGoUrlScheme } from '../go-url.ts';
 import { parseGroupResource } from './resources.ts';
 
 const AES_KEY_SIZES = [16, 24, 32];
@@ -124,7 +124,7 @@ function validateKey(key: RawKey, path: string, sizes: number[]): string[] {
   const errs: string[] = [];
   if (key.name === '') errs.push(required(`${path}.name`, 'name is a mandatory field for a key'));
   if (key.secret === '') return [...errs, required(`${path}.secret`, 'secret is a mandatory field for a key')];
-  const secret = decodeBase64Strict(key.secret);
+  const secret = decodeGoStdBase64(key.secret);
   if (secret === null) return [...errs, invalid(`${path}.secret`, '"REDACTED"', 'secrets must be base64 encoded')];
   if (!sizes.includes(secret.length)) {
     const detail = `secret is not of the expected length, got ${secret.length}, expected one of [${sizes.join(' ')}]`;

@@ -2,7 +2,7 @@
  * A KMS plugin endpoint (SPEC §3.8): `unix:///path`, or `unix:///@name` for a Linux abstract
  * socket, read the way the apiserver's util.ParseEndpoint reads it (Go net/url, then the path).
  */
-import { parseGoUrlScheme } from '../config/go-url.ts';
+import { parseGoUrlScheme } from '../go-url.ts';
 import { K8sEncError } from '../errors.ts';
 import { goQuote } from '../go-quote.ts';
 

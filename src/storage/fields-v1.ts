@@ -7,10 +7,10 @@
  * Bytes that are not a JSON object or array come back as `{ [RAW_FIELDS_KEY]: base64 }`, a key no
  * real field set uses (they start with `f:`, `k:`, `v:`, `i:` or `.`).
  */
-import { decodeBase64Strict, toBase64 } from '../bytes.ts';
+import { decodeGoStdBase64, toBase64 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { parseJson } from './json-parse.ts';
-import { toGoJson } from './go-json.ts';
+import { toGoJson } from './go-json-write.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
 
 export const RAW_FIELDS_KEY = '$k8sEncRawFieldsV1';
@@ -53,7 +53,7 @@ function numberFreeWithin(v: unknown, depth: number): boolean {
 export function fieldsV1ToRaw(value: unknown, where: string): Uint8Array {
   if (typeof value === 'object' && value !== null) {
     if (isRawEscape(value)) {
-      const raw = decodeBase64Strict(String((value as Record<string, unknown>)[RAW_FIELDS_KEY]));
+      const raw = decodeGoStdBase64(String((value as Record<string, unknown>)[RAW_FIELDS_KEY]));
       if (raw === null) throw new K8sEncError('ERR_OBJECT', `${where}: ${RAW_FIELDS_KEY} is not valid base64`);
       return raw;
     }

@@ -5,7 +5,7 @@
  * as raw bytes. Decoding drops unknown fields, as the apiserver does, and yields the Kubernetes
  * JSON shape (Go's omitempty applied) described in types.ts.
  */
-import { compareBytes, concatBytes, decodeBase64Strict, toBase64 } from '../bytes.ts';
+import { compareBytes, concatBytes, decodeGoStdBase64, toBase64 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { WIRE_BYTES, WIRE_VARINT, WireWriter } from '../protobuf/wire.ts';
 import { fieldsV1FromRaw, fieldsV1ToRaw } from './fields-v1.ts';
@@ -302,7 +302,7 @@ function encodeMap(w: WireWriter, f: FieldPlan, v: unknown, where: string): void
 
 function base64Value(v: unknown, where: string): Uint8Array {
   if (typeof v !== 'string') throw objectError(where, `expected a base64 string, got ${describe(v)}`);
-  const b = decodeBase64Strict(v);
+  const b = decodeGoStdBase64(v);
   if (b === null) throw objectError(where, 'illegal base64 data');
   return b;
 }

@@ -6,7 +6,7 @@
  * JSON by Go map order (UTF-8 bytes), 4-space indented; YAML through sigs.k8s.io/yaml (go-yaml v2:
  * natural key order, 2-space indentation, sequences not indented under their key).
  */
-import { goNumber, toGoJson } from './go-json.ts';
+import { goNumber, toGoJson } from './go-json-write.ts';
 import { setOwn } from './json-parse.ts';
 import { displayString } from './raw-string.ts';
 import type { KubeObject } from './types.ts';

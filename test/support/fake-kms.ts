@@ -3,7 +3,7 @@
  * as `nonce(12) ‖ AES-256-GCM(KEK, nonce, DEK, no AAD)` and fails with the generator's exact texts,
  * so replaying a vector through it reproduces the upstream outcome.
  */
-import { decodeBase64Strict } from '../../src/bytes.ts';
+import { decodeGoStdBase64 } from '../../src/bytes.ts';
 import { getBackend } from '../../src/crypto/select.ts';
 import { goQuote } from '../../src/go-quote.ts';
 import type { KmsProviderInfo, KmsService, KmsV1Service, KmsV2Service } from '../../src/transformers/types.ts';
@@ -16,7 +16,7 @@ const NONCE_SIZE = 12;
 const backend = getBackend();
 
 function b64(s: string): Uint8Array {
-  const b = decodeBase64Strict(s);
+  const b = decodeGoStdBase64(s);
   if (b === null) throw new Error(`fake KMS: vector field is not valid base64: ${JSON.stringify(s)}`);
   return b;
 }

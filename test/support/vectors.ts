@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { decodeBase64Strict } from '../../src/bytes.ts';
+import { decodeGoStdBase64 } from '../../src/bytes.ts';
 import type { ProviderConfig } from '../../src/config/types.ts';
 import type { BackendName } from '../../src/crypto/backend.ts';
 import type { RandomSource, TransformerOptions } from '../../src/transformers/types.ts';
@@ -70,7 +70,7 @@ export function loadOptionalVectors(path: string): TransformerVector[] | null {
 
 /** Go StdEncoding, as the generator wrote them; a bad field is a broken vector, not a test result. */
 export function b64(s: string | undefined): Uint8Array {
-  const b = s === undefined ? null : decodeBase64Strict(s);
+  const b = s === undefined ? null : decodeGoStdBase64(s);
   if (b === null) throw new Error(`vector field is not valid base64: ${JSON.stringify(s)}`);
   return b;
 }

@@ -1,8 +1,9 @@
 /**
  * The part of Go's net/url.Parse that KMS endpoint validation observes: the (lower-cased) scheme,
  * or the parse error text, which the apiserver embeds in `invalid endpoint for kms provider`.
+ * Shared by config validation (config/validate.ts) and the KMS socket dialer (kms/endpoint.ts).
  */
-import { goQuote } from '../go-quote.ts';
+import { goQuote } from './go-quote.ts';
 
 export function parseGoUrlScheme(raw: string): { scheme: string } | { error: string } {
   const fail = (why: string) => ({ error: `parse ${goQuote(raw)}: ${why}` });

@@ -27,7 +27,7 @@ export function jsonKind(v: JValue): string {
 
 /**
  * json.Marshal of a config string: HTML-safe escapes; a lone surrogate (a `\ud800` escape that Go's
- * decoder had already turned into U+FFFD) as a literal U+FFFD. storage/go-json.ts escapes it
+ * decoder had already turned into U+FFFD) as a literal U+FFFD. storage/go-json-write.ts escapes it
  * instead, because there a lone surrogate stands for an invalid byte.
  */
 export function goJsonString(s: string): string {
