@@ -23,7 +23,7 @@ export type {
 } from './transformers/types.ts';
 export { fromStorageMany, fromStorageEach } from './transformers/batch.ts';
 export type { ReadOutcome } from './transformers/batch.ts';
-export { buildProviderChain, identityTransformer } from './transformers/build.ts';
+export { identityTransformer } from './transformers/identity.ts';
 export { createPrefixTransformer, aggregateErrors } from './transformers/prefix.ts';
 export type { PrefixEntry } from './transformers/prefix.ts';
 export { createKmsV1Transformer } from './transformers/kms-v1.ts';
@@ -43,6 +43,7 @@ export type { EncryptedObject } from './transformers/kms-v2-object.ts';
 export type { EncryptionConfig, ResourceConfig, ProviderConfig, KeyConfig } from './config/types.ts';
 export { parseEncryptionConfig } from './config/parse.ts';
 export { createTransformer } from './config/create-transformer.ts';
+export { buildProviderChain } from './config/provider-chain.ts';
 export { providersForResource, parseGroupResource } from './config/resources.ts';
 
 // storage envelope and objects
@@ -67,3 +68,11 @@ export { parseJson } from './storage/json-parse.ts';
 // etcd key layout (pure data, no I/O)
 export { etcdKeyPrefix, parseEtcdKey, resolveResource, normalizeEtcdPrefix } from './etcd/keys.ts';
 export type { ParsedEtcdKey, ResolvedResource } from './etcd/keys.ts';
+
+// one stored value: as people paste it, what its prefix says, read and decoded as the apiserver would
+export { INPUT_FORMATS, parseValueInput } from './value/input.ts';
+export type { InputFormat, ValueInput } from './value/input.ts';
+export { parseValuePrefix } from './value/prefix.ts';
+export type { KeyedProvider, ValuePrefix } from './value/prefix.ts';
+export { createValueReader, decodeReport } from './value/reader.ts';
+export type { ValueReader, ValueReport, ValueToRead } from './value/reader.ts';

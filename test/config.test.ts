@@ -13,7 +13,7 @@ import { parseEncryptionConfig } from '../src/config/parse.ts';
 import type { EncryptionConfig } from '../src/config/types.ts';
 import { fromUtf8, startsWith, utf8 } from '../src/bytes.ts';
 import { K8sEncError } from '../src/errors.ts';
-import { identityTransformer } from '../src/transformers/build.ts';
+import { identityTransformer } from '../src/transformers/identity.ts';
 import type { KmsProviderInfo, KmsV1Service, KmsV2Service, TransformerOptions } from '../src/transformers/types.ts';
 
 const ROOT = 'vectors/encryption-configs';

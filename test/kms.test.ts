@@ -7,7 +7,7 @@ import { concatBytes, fromHex, startsWith, toHex, utf8 } from '../src/bytes.ts';
 import type { CryptoBackend } from '../src/crypto/backend.ts';
 import { availableBackends } from '../src/crypto/select.ts';
 import { K8sEncError } from '../src/errors.ts';
-import { buildProviderChain } from '../src/transformers/build.ts';
+import { buildProviderChain } from '../src/config/provider-chain.ts';
 import { createKmsV1Transformer } from '../src/transformers/kms-v1.ts';
 import { createKmsV2Transformer } from '../src/transformers/kms-v2.ts';
 import {

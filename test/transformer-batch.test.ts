@@ -8,7 +8,8 @@ import { availableBackends } from '../src/crypto/select.ts';
 import type { ProviderConfig } from '../src/config/types.ts';
 import { K8sEncError } from '../src/errors.ts';
 import { fromStorageEach, fromStorageMany, type ReadOutcome } from '../src/transformers/batch.ts';
-import { buildProviderChain, identityTransformer } from '../src/transformers/build.ts';
+import { buildProviderChain } from '../src/config/provider-chain.ts';
+import { identityTransformer } from '../src/transformers/identity.ts';
 import type { ReadItem, Transformer } from '../src/transformers/types.ts';
 import { VECTOR_DIR, b64, loadVectors, providerConfigs, vectorOptions, type TransformerVector } from './support/vectors.ts';
 

@@ -5,7 +5,8 @@ import { K8sEncError } from '../src/errors.ts';
 import { toHex, utf8 } from '../src/bytes.ts';
 import { availableBackends } from '../src/crypto/select.ts';
 import type { BackendName } from '../src/crypto/backend.ts';
-import { buildProviderChain, identityTransformer } from '../src/transformers/build.ts';
+import { buildProviderChain } from '../src/config/provider-chain.ts';
+import { identityTransformer } from '../src/transformers/identity.ts';
 import { decodeEncryptedObject } from '../src/transformers/kms-v2-object.ts';
 import type { RandomSource, Transformer } from '../src/transformers/types.ts';
 import {

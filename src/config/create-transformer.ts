@@ -2,7 +2,8 @@
  * The public entry point: the transformer the apiserver would use for one resource under a
  * configuration, or the bare identity transformer when there is no configuration or no rule.
  */
-import { buildProviderChain, identityTransformer } from '../transformers/build.ts';
+import { identityTransformer } from '../transformers/identity.ts';
+import { buildProviderChain } from './provider-chain.ts';
 import type { Transformer, TransformerOptions } from '../transformers/types.ts';
 import { providersForResource } from './resources.ts';
 import type { EncryptionConfig, ProviderConfig } from './types.ts';

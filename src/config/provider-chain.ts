@@ -1,19 +1,20 @@
+/**
+ * From a resource's providers (as the configuration lists them) to the transformer chain that
+ * reads and writes its values. Here, above transformers/, so that layer never imports config/.
+ */
 import { K8sEncError } from '../errors.ts';
 import { utf8 } from '../bytes.ts';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { getBackend } from '../crypto/select.ts';
-import type { KeyConfig, ProviderConfig } from '../config/types.ts';
-import { createAescbcTransformer } from './aescbc.ts';
-import { createAesgcmTransformer } from './aesgcm.ts';
-import { identity } from './identity.ts';
-import { createKmsV1Transformer } from './kms-v1.ts';
-import { createKmsV2Transformer } from './kms-v2.ts';
-import { createPrefixTransformer, type PrefixEntry } from './prefix.ts';
-import { createSecretboxTransformer } from './secretbox.ts';
-import type { KmsV1Service, KmsV2Service, RandomSource, Transformer, TransformerOptions } from './types.ts';
-
-/** What unconfigured resources use: plaintext in, plaintext out, `k8s:enc:` values refused. */
-export const identityTransformer: Transformer = identity;
+import { createAescbcTransformer } from '../transformers/aescbc.ts';
+import { createAesgcmTransformer } from '../transformers/aesgcm.ts';
+import { identityTransformer } from '../transformers/identity.ts';
+import { createKmsV1Transformer } from '../transformers/kms-v1.ts';
+import { createKmsV2Transformer } from '../transformers/kms-v2.ts';
+import { createPrefixTransformer, type PrefixEntry } from '../transformers/prefix.ts';
+import { createSecretboxTransformer } from '../transformers/secretbox.ts';
+import type { KmsV1Service, KmsV2Service, RandomSource, Transformer, TransformerOptions } from '../transformers/types.ts';
+import type { KeyConfig, ProviderConfig } from './types.ts';
 
 const NO_MATCHING_PREFIX = 'no matching prefix found';
 const NO_MATCHING_AES_KEY = 'no matching key was found for the provided AES transformer';
@@ -28,7 +29,7 @@ export function buildProviderChain(providers: ProviderConfig[], options: Transfo
   const entries = providers.map((p): PrefixEntry => {
     switch (p.type) {
       case 'identity':
-        return { prefix: new Uint8Array(0), transformer: identity, provider: 'identity' };
+        return { prefix: new Uint8Array(0), transformer: identityTransformer, provider: 'identity' };
       case 'aescbc':
         return keyedEntry(p.type, p.keys, createAescbcTransformer, NO_MATCHING_AES_KEY, backend, random);
       case 'aesgcm':
