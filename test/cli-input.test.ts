@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { fromUtf8, toBase64, toHex, utf8 } from '../src/bytes.ts';
 import { K8sEncError } from '../src/errors.ts';
-import { parseValueInput } from '../src/cli/input.ts';
-import { parseValuePrefix } from '../src/cli/value-prefix.ts';
+import { parseValueInput } from '../src/value/input.ts';
+import { parseValuePrefix } from '../src/value/prefix.ts';
 
 const CAPTURED = 'vectors/captured/k8s-1.8-aescbc';
 const KEY = '/registry/secrets/default/mysecret';

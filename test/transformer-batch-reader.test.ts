@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { utf8 } from '../src/bytes.ts';
 import { inChunks } from '../src/cli/chunks.ts';
-import { createValueReader, decodeReport, type ValueToRead } from '../src/cli/value-reader.ts';
+import { createValueReader, decodeReport, type ValueToRead } from '../src/value/reader.ts';
 import { parseEncryptionConfig } from '../src/config/parse.ts';
 import { openSnapshot } from '../src/etcd/snapshot.ts';
 

@@ -8,7 +8,7 @@ import { parseEtcdKey } from '../etcd/keys.ts';
 import type { ScanItem } from '../etcd/source.ts';
 import { forRestore } from '../storage/output.ts';
 import { objectLine } from './object-output.ts';
-import { checkReport, decodeReport, type ValueReader, type ValueReport } from './value-reader.ts';
+import { checkReport, decodeReport, type ValueReader, type ValueReport } from '../value/reader.ts';
 
 export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'>;
 /** What the summary and the progress line need of a record. */

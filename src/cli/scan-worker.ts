@@ -9,7 +9,7 @@ import type { ScanItem } from '../etcd/source.ts';
 import { K8sEncError } from '../errors.ts';
 import { fromCloned, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
 import { getChunk, verifyChunk } from './scan-format.ts';
-import { createValueReader } from './value-reader.ts';
+import { createValueReader } from '../value/reader.ts';
 
 const job = workerData as ScanJob;
 const port = parentPort;

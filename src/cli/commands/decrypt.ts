@@ -3,11 +3,11 @@ import { parseEtcdKey } from '../../etcd/keys.ts';
 import { K8sEncError } from '../../errors.ts';
 import { CONFIG_OPTIONS, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
-import { INPUT_FORMATS, parseValueInput } from '../input.ts';
+import { INPUT_FORMATS, parseValueInput } from '../../value/input.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { formatObject } from '../object-output.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
-import { createValueReader, type ValueReport } from '../value-reader.ts';
+import { createValueReader, type ValueReport } from '../../value/reader.ts';
 
 const OPTIONS = {
   ...CONFIG_OPTIONS,

@@ -12,7 +12,7 @@ import { EXIT_ERROR, EXIT_OK, EXIT_SOME_FAILED, type CliIo } from '../io.ts';
 import { createObjectWriter, formatObject, objectLine, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
-import { createValueReader, decodeReport } from '../value-reader.ts';
+import { createValueReader, decodeReport } from '../../value/reader.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 

@@ -4,10 +4,10 @@ import { K8sEncError } from '../../errors.ts';
 import { decodeObject } from '../../storage/decode.ts';
 import { decodeEncryptedObject } from '../../transformers/kms-v2-object.ts';
 import { oneOf, parseCommandArgs, str } from '../args.ts';
-import { INPUT_FORMATS, parseValueInput } from '../input.ts';
+import { INPUT_FORMATS, parseValueInput } from '../../value/input.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { readValueArg } from '../sources.ts';
-import { parseValuePrefix, type ValuePrefix } from '../value-prefix.ts';
+import { parseValuePrefix, type ValuePrefix } from '../../value/prefix.ts';
 
 const OPTIONS = { output: { type: 'string', short: 'o' }, 'input-format': { type: 'string' } } as const;
 

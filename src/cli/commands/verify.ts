@@ -6,7 +6,7 @@ import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfig, openSource, revisionOf } from '../sources.ts';
-import { createValueReader } from '../value-reader.ts';
+import { createValueReader } from '../../value/reader.ts';
 import { cell, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';

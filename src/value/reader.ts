@@ -1,7 +1,7 @@
 /**
- * Reads one etcd value the way the apiserver would (chain for its resource, AD = its key), then
- * decodes it, and says which provider and key it was written with, so `get` and `verify` share one
- * notion of "this value is fine".
+ * Reads etcd values the way the apiserver would (chain for its resource, AD = its key), then
+ * decodes them, and says which provider and key wrote each: one notion of "this value is fine" for
+ * the CLI's get/verify/decrypt and for embedders (a web page, a script) alike.
  */
 import { fromUtf8 } from '../bytes.ts';
 import { createTransformer } from '../config/create-transformer.ts';
@@ -14,7 +14,7 @@ import { decodesCleanly } from '../storage/decodes.ts';
 import type { KubeObject } from '../storage/types.ts';
 import { fromStorageMany, type ReadOutcome } from '../transformers/batch.ts';
 import type { ReadItem, Transformer, TransformerOptions } from '../transformers/types.ts';
-import { parseValuePrefix, type ValuePrefix } from './value-prefix.ts';
+import { parseValuePrefix, type ValuePrefix } from './prefix.ts';
 
 export interface ValueReport {
   key: string;
@@ -95,7 +95,7 @@ export interface ValueReader {
 
 type Chain = { transformer: Transformer; names: (provider: string) => string[] };
 
-/** `options` connects KMS providers to their plugins (see kms.ts); one object for the whole run. */
+/** `options` connects KMS providers to their plugins (the CLI's cli/kms.ts); one object for the whole run. */
 export function createValueReader(
   config: EncryptionConfig | null,
   etcdPrefix: string,
