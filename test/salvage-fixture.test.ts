@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { fromUtf8 } from '../src/bytes.ts';
 import { parseEncryptionConfig } from '../src/config/parse.ts';
 import { openSnapshot } from '../src/etcd/snapshot.ts';
-import { createValueReader } from '../src/cli/value-reader.ts';
+import { createValueReader } from '../src/value/reader.ts';
 import { lastOps, SALVAGE_CONFIG, SALVAGE_SNAPSHOT, salvageHistory } from './support/salvage-fixture.ts';
 
 test('vectors/salvage: every live key at its last revision, written with the recorded provider', async () => {
