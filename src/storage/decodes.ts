@@ -10,7 +10,7 @@ import { WIRE_BYTES, WIRE_VARINT } from '../protobuf/wire.ts';
 import { openEnvelope } from './envelope.ts';
 import { knownField, lengthDelimitedEnd, wireTypeOf } from './message-codec.ts';
 import { TYPED_KINDS, type MessagePlan } from './schema.ts';
-import { WireReader } from './wire.ts';
+import { StorageWireReader } from './wire-reader.ts';
 
 const JSON_OPEN_BRACE = 0x7b;
 
@@ -28,7 +28,7 @@ export function decodesCleanly(bytes: Uint8Array): boolean {
 
 /** decodeMessage's walk (message-codec.ts) with the values skipped; faults throw as there. */
 function messageDecodes(plan: MessagePlan, bytes: Uint8Array): boolean {
-  const r = new WireReader(bytes, plan.name);
+  const r = new StorageWireReader(bytes, plan.name);
   let embedded = 0; // bit per slot of the singular embedded messages seen (ObjectMeta has 17 fields)
   while (!r.done) {
     const { field, wire } = r.tag();
@@ -69,7 +69,7 @@ function isPlainMapEntry(entry: Uint8Array): boolean {
 
 /** decodeTime's checks: Seconds and Nanos are varints; any seconds format. */
 function timeDecodes(bytes: Uint8Array): boolean {
-  const r = new WireReader(bytes, 'Time');
+  const r = new StorageWireReader(bytes, 'Time');
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field === 1 || field === 2) {
@@ -82,7 +82,7 @@ function timeDecodes(bytes: Uint8Array): boolean {
 
 /** decodeFieldsV1's checks: Raw is length-delimited (what it holds is parsed or kept as base64, never refused). */
 function fieldsV1Decodes(bytes: Uint8Array): boolean {
-  const r = new WireReader(bytes, 'FieldsV1');
+  const r = new StorageWireReader(bytes, 'FieldsV1');
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field !== 1) r.skip(wire, field);

@@ -61,7 +61,7 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: strin
 }
 
 /** The plan's field for the tag just read; undefined once an unknown field's value is skipped. */
-export function knownField(r: WireReader, plan: MessagePlan, field: number, wire: number): FieldPlan | undefined {
+export function knownField(r: StorageWireReader, plan: MessagePlan, field: number, wire: number): FieldPlan | undefined {
   const f = field < plan.byNumber.length ? plan.byNumber[field] : undefined;
   if (f === undefined) r.skip(wire, field);
   return f;
