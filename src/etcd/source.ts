@@ -11,7 +11,14 @@ export interface EtcdEntry {
   lease: number;
 }
 
-export type ScanItem = { ok: true; entry: EtcdEntry } | { ok: false; error: K8sEncError; key?: Uint8Array };
+export type ScanItem =
+  | {
+      ok: true;
+      entry: EtcdEntry;
+      /** Salvage only: a damaged page could have held a newer revision (or the delete) of this key. */
+      mayBeSuperseded?: true;
+    }
+  | { ok: false; error: K8sEncError; key?: Uint8Array };
 
 export interface EtcdRevisionInfo {
   /** The store's current revision. */
