@@ -36,6 +36,7 @@ export const SOURCE_OPTIONS: OptionSpec = {
   key: { type: 'string' },
   revision: { type: 'string' },
   'skip-hash-check': { type: 'boolean' },
+  salvage: { type: 'boolean' },
 };
 
 export interface Parsed {

@@ -6,6 +6,8 @@ const SOURCE = `  Where the data is (exactly one):
       --cacert/--cert/--key FILE   TLS for --endpoints
       --revision N          read as of this etcd revision
       --skip-hash-check     accept a snapshot whose sha256 trailer is missing or wrong
+      --salvage             read a damaged snapshot: every value still intact, the damaged pages and
+                            the revisions they could have held on stderr, exit 3 when anything was damaged
       --workers N           threads that read, decrypt and print a snapshot scan (default: one per
                             core, at most 8; never more than the cores or the scan's chunks; 1 = this
                             thread only; env K8S_ENC_WORKERS); the output is the same either way`;

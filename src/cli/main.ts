@@ -27,6 +27,12 @@ async function usage(io: CliIo, command: string | undefined, message: string): P
   return EXIT_USAGE;
 }
 
+/** Damage in a snapshot stops get/verify; --salvage would read what is still intact. */
+function salvageHint(command: string, e: K8sEncError): string {
+  if ((command !== 'get' && command !== 'verify') || (e.code !== 'ERR_BBOLT_CORRUPT' && e.code !== 'ERR_SNAPSHOT_HASH')) return '';
+  return 'hint: the snapshot is damaged; --salvage recovers every value that is still intact\n';
+}
+
 /** Runs one command line (without `node` and the script) and returns its exit code; never throws. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -48,7 +54,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (e instanceof UsageError) return usage(io, e.command, e.message);
     if (e instanceof K8sEncError) {
       if (e.code === 'ERR_USAGE') return usage(io, name, e.message);
-      await io.stderr.write(`error: ${e.describe()}\n`);
+      await io.stderr.write(`error: ${e.describe()}\n${salvageHint(name, e)}`);
       return EXIT_ERROR;
     }
     await io.stderr.write(`error: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

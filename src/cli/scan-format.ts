@@ -10,9 +10,12 @@ import { forRestore } from '../storage/output.ts';
 import { objectLine } from './object-output.ts';
 import { checkReport, decodeReport, type ValueReader, type ValueReport } from '../value/reader.ts';
 
-export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'>;
+export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'> & {
+  /** `--salvage` only: a damaged page could have held a newer revision (or the delete) of this key. */
+  mayBeSuperseded?: true;
+};
 /** What the summary and the progress line need of a record. */
-export type VerifyMark = Pick<VerifyRecord, 'status' | 'provider' | 'keyName' | 'stale'>;
+export type VerifyMark = Pick<VerifyRecord, 'status' | 'provider' | 'keyName' | 'stale' | 'mayBeSuperseded'>;
 export type VerifyFormat = 'table' | 'ndjson';
 
 const COLUMNS = [10, 10, 12, 6] as const;
@@ -20,7 +23,7 @@ export const cell = (v: string, i: number) => v.padEnd(COLUMNS[i]!);
 
 function tableRow(r: VerifyRecord): string {
   const cells = [r.status, r.provider ?? '-', r.keyName ?? '-', r.stale === null ? '-' : String(r.stale)].map(cell).join(' ');
-  return `${cells} ${r.key}${r.error === null ? '' : `  ${r.error}`}\n`;
+  return `${cells} ${r.key}${r.error === null ? '' : `  ${r.error}`}${r.mayBeSuperseded ? '  (may be superseded: see salvage report)' : ''}\n`;
 }
 
 /** A scan item's weight for chunking: its stored value's size. */
@@ -34,7 +37,7 @@ async function recordsOf(items: ScanItem[], reader: ValueReader, etcdPrefix: str
   return items.map((item): VerifyRecord => {
     if (item.ok) {
       const { object: _object, code: _code, data: _data, ...rec } = checkReport(reports[k++]!);
-      return rec;
+      return item.mayBeSuperseded ? { ...rec, mayBeSuperseded: true } : rec;
     }
     const key = item.key === undefined ? '' : fromUtf8(item.key);
     return {
@@ -58,7 +61,7 @@ export async function verifyChunk(
   let text = '';
   const marks: VerifyMark[] = [];
   for (const rec of await recordsOf(items, reader, etcdPrefix)) {
-    marks.push({ status: rec.status, provider: rec.provider, keyName: rec.keyName, stale: rec.stale });
+    marks.push({ status: rec.status, provider: rec.provider, keyName: rec.keyName, stale: rec.stale, ...(rec.mayBeSuperseded && { mayBeSuperseded: true }) });
     text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec);
   }
   return { text, marks };

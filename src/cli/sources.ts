@@ -39,8 +39,13 @@ export async function openSource(command: string, p: Parsed): Promise<EtcdSource
     for (const f of ['cacert', 'cert', 'key'] as const) {
       if (str(p, f) !== undefined) throw new UsageError(command, `--${f} applies to --endpoints, not --snapshot`);
     }
+    if (flag(p, 'salvage')) {
+      const { openSalvage } = await import('../etcd/salvage/source.ts');
+      return openSalvage(snapshot);
+    }
     return openSnapshot(snapshot, { skipHashCheck: flag(p, 'skip-hash-check') });
   }
+  if (flag(p, 'salvage')) throw new UsageError(command, '--salvage reads --snapshot files; a live etcd has its own repair tools');
   const list = endpoints!.split(',').map((e) => e.trim()).filter((e) => e !== '');
   if (list.length === 0) throw new UsageError(command, '--endpoints needs at least one URL');
   // Loaded on demand: the gRPC client is only needed for live clusters.

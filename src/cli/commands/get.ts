@@ -15,6 +15,7 @@ import { loadConfig, openSource, revisionOf } from '../sources.ts';
 import { createValueReader, decodeReport } from '../../value/reader.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
+import { EXIT_DAMAGED, isSalvage, supersededWarning, writeSalvageReport } from '../salvage-report.ts';
 
 const OPTIONS = {
   ...CONFIG_OPTIONS,
@@ -69,6 +70,12 @@ async function* entries(source: EtcdSource, t: Target, revision: number | undefi
     return;
   }
   for (const k of t.keys ?? []) {
+    if (isSalvage(source)) {
+      const item = await source.getItem(utf8(k), opts);
+      if (item === null) continue;
+      yield item;
+      return;
+    }
     const entry: EtcdEntry | null = await source.get(utf8(k), opts);
     if (entry) {
       yield { ok: true, entry };
@@ -97,6 +104,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   let found = 0;
   let failed = 0;
   let unwritten = 0;
+  let superseded = 0;
   try {
     await out?.open();
     if (
@@ -133,6 +141,11 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
           await progress.note(`error: ${where}${item.ok ? report!.error : item.error.message}`);
           continue;
         }
+        const warning = supersededWarning(item);
+        if (warning !== null) {
+          superseded++;
+          await progress.note(warning);
+        }
         const obj = flag(p, 'for-restore') ? forRestore(report.object) : report.object;
         if (writer) {
           found++;
@@ -155,14 +168,16 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
     kms.close();
     await source.close();
   }
+  const damaged = isSalvage(source) && (await writeSalvageReport(io.stderr, source, superseded));
   if (t.keys !== undefined && found === 0 && failed === 0) {
     const name = p.positionals[1]!;
     await io.stderr.write(`Error from server (NotFound): ${t.resource.qualified} "${name}" not found\n`);
-    return EXIT_ERROR;
+    return damaged ? EXIT_DAMAGED : EXIT_ERROR;
   }
   if (writer && (t.keys === undefined || found > 0)) await writer.end();
   if (out !== null) await reportOutDir(io, out, found, failed + unwritten);
   else if (found === 0 && failed === 0 && (format === 'ndjson' || format === 'name')) await io.stderr.write('No resources found\n');
+  if (damaged) return EXIT_DAMAGED;
   if (failed + unwritten === 0) return EXIT_OK;
   // By name, the one object failed; in a scan, the others were printed or written.
   return t.keys !== undefined ? EXIT_ERROR : EXIT_SOME_FAILED;

@@ -10,6 +10,7 @@ import { createValueReader } from '../../value/reader.ts';
 import { cell, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
+import { EXIT_DAMAGED, isSalvage, writeSalvageReport } from '../salvage-report.ts';
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, workers: { type: 'string' } } as const;
 
@@ -63,6 +64,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const summary: VerifySummary = { keys: 0, ok: 0, plaintext: 0, failed: 0, stale: 0, byProvider: [] };
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
+  let superseded = 0;
   async function* chunks(): AsyncIterable<{ text: string | Uint8Array; marks: VerifyMark[] }> {
     if (source instanceof SnapshotSource && workers > 1 && canScanInWorkers(config)) {
       const job = { kind: 'verify', format, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
@@ -77,6 +79,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
     for await (const { text, marks } of chunks()) {
       for (const mark of marks) {
         summarize(summary, mark);
+        if (mark.mayBeSuperseded) superseded++;
         progress.tick(mark.status === 'error');
       }
       await io.stdout.write(text);
@@ -88,5 +91,6 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   }
   if (format === 'ndjson') await io.stdout.write(JSON.stringify({ summary }) + '\n');
   else await writeTableSummary(io.stdout, summary);
+  if (isSalvage(source) && (await writeSalvageReport(io.stderr, source, superseded))) return EXIT_DAMAGED;
   return summary.failed > 0 ? EXIT_VERIFY_FAILED : EXIT_OK;
 }
