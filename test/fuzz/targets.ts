@@ -7,21 +7,21 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseValueInput, INPUT_FORMATS } from '../../src/cli/input.ts';
-import { parseValuePrefix } from '../../src/cli/value-prefix.ts';
+import { parseValueInput, INPUT_FORMATS } from '../../src/value/input.ts';
+import { parseValuePrefix } from '../../src/value/prefix.ts';
 import { parseEncryptionConfig } from '../../src/config/parse.ts';
 import type { BackendName } from '../../src/crypto/backend.ts';
 import { Node } from '../../src/etcd/bbolt/node.ts';
 import { parseMeta } from '../../src/etcd/bbolt/meta.ts';
 import { KeyValueDecodeError, decodeKeyValue } from '../../src/etcd/mvcc/keyvalue.ts';
-import { WireError } from '../../src/etcd/protowire.ts';
+import { EtcdWireError } from '../../src/etcd/wire-reader.ts';
 import { decodeRangeResponse } from '../../src/etcd/rpc-codec.ts';
 import { openSnapshot } from '../../src/etcd/snapshot.ts';
 import { decodeV1beta1Data, decodeVersionResponse } from '../../src/kms/messages-v1beta1.ts';
-import { WireError as KmsWireError } from '../../src/kms/wire.ts';
+import { KmsWireError } from '../../src/kms/wire-reader.ts';
 import { decodeDecryptResponse, decodeEncryptResponse, decodeStatusResponse } from '../../src/kms/messages-v2.ts';
 import { decodeObject } from '../../src/storage/decode.ts';
-import { buildProviderChain } from '../../src/transformers/build.ts';
+import { buildProviderChain } from '../../src/config/provider-chain.ts';
 import { decodeEncryptedObject, validateEncryptedObject } from '../../src/transformers/kms-v2-object.ts';
 import type { Transformer } from '../../src/transformers/types.ts';
 import { b64, loadVectors, providerConfigs, vectorOptions, VECTOR_DIR, type TransformerVector } from '../support/vectors.ts';
@@ -153,7 +153,7 @@ const protobufWire: FuzzTarget<Uint8Array[]> = {
   name: 'protobuf-wire',
   what: 'etcd mvccpb.KeyValue and RangeResponse, KMS v1beta1/v2 plugin replies (wire readers)',
   // Each reader's own error: live.ts, the mvcc reader and grpc-js (an INTERNAL status) turn them into errors with context.
-  typedErrors: [WireError, KeyValueDecodeError, KmsWireError],
+  typedErrors: [EtcdWireError, KeyValueDecodeError, KmsWireError],
   testRuns: 600,
   setup: () => snapshotValues().slice(0, 64),
   input: (seeds, rng) => concat(new Uint8Array([rng.int(WIRE_DECODERS.length)]), seedOrNoise(rng, seeds)),
