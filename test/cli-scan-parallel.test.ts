@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTransformer } from '../src/config/create-transformer.ts';
@@ -38,6 +38,27 @@ test('sample snapshot: verify and get print the same bytes on 1, 2 and 3 workers
   assert.ok(g.out.includes('"kind":"Secret"'));
   await sameForAnyWorkers(['get', 'secrets', '-A', ...SAMPLE, '-o', 'name']);
   await sameForAnyWorkers(['get', 'configmaps', '-A', ...SAMPLE, '-o', 'ndjson', '--for-restore']);
+});
+
+test('a snapshot whose sha256 trailer is wrong prints nothing and writes no folder, on any workers (the hash runs beside pass 1)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'k8s-enc-hash-'));
+  try {
+    const bytes = await readFile('vectors/sample/snapshot.db');
+    bytes[bytes.length - 1]! ^= 1;
+    const tampered = join(dir, 'tampered.db');
+    await writeFile(tampered, bytes);
+    const source = ['--snapshot', tampered, '-c', 'vectors/sample/encryption-config.yaml'];
+    const outDir = join(dir, 'out');
+    for (const args of [['verify', ...source], ['verify', ...source, '-o', 'ndjson'], ['get', 'secrets', '-A', ...source, '-o', 'ndjson'], ['get', 'secrets', '-A', ...source, '--out', outDir]]) {
+      const r = await sameForAnyWorkers(args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      assert.equal(r.out, '', args.join(' '));
+      assert.match(r.err, /snapshot sha256 mismatch/);
+    }
+    await assert.rejects(stat(outDir), { code: 'ENOENT' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 const GCM_KEY = Buffer.alloc(32, 7).toString('base64');

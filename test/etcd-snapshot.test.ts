@@ -179,6 +179,32 @@ describe('etcd data read over a snapshot, the member db and endpoints', { skip, 
     copy[copy.length - 1]! ^= 1;
     await writeFile(tampered, copy);
     await rejectsWith(openSnapshot(tampered), 'ERR_SNAPSHOT_HASH', /sha256 mismatch/);
+    // Overlapped: opening succeeds, and every read fails with the hash error instead of returning data.
+    const overlapped = await openSnapshot(tampered, { overlapHashCheck: true });
+    await rejectsWith(rows(overlapped, REGISTRY), 'ERR_SNAPSHOT_HASH', /sha256 mismatch/);
+    await rejectsWith(overlapped.plan(REGISTRY), 'ERR_SNAPSHOT_HASH');
+    await rejectsWith(overlapped.get(utf8('/registry/secrets/default/a')), 'ERR_SNAPSHOT_HASH');
+    await rejectsWith(overlapped.info(), 'ERR_SNAPSHOT_HASH');
+    await rejectsWith(overlapped.hashChecked(), 'ERR_SNAPSHOT_HASH');
+    await overlapped.close();
+    // A damaged page: the hash error wins over whatever pass 1 meets in the unchecked data.
+    const damaged = join(dir, 'damaged.db');
+    const zeroed = Buffer.from(bytes);
+    zeroed.fill(0xff, 4096 * 2, copy.length - 32);
+    await writeFile(damaged, zeroed);
+    const readDamaged = async () => {
+      const damagedSrc = await openSnapshot(damaged, { overlapHashCheck: true });
+      try {
+        return await rows(damagedSrc, REGISTRY);
+      } finally {
+        await damagedSrc.close();
+      }
+    };
+    await rejectsWith(readDamaged(), 'ERR_SNAPSHOT_HASH');
+    const good = await openSnapshot(snap, { overlapHashCheck: true });
+    assert.deepEqual(await rows(good, REGISTRY), expectedRows(model.at(REGISTRY)));
+    await good.hashChecked();
+    await good.close();
     const src = await openSnapshot(tampered, { skipHashCheck: true });
     assert.deepEqual(await rows(src, REGISTRY), expectedRows(model.at(REGISTRY)));
     await src.close();

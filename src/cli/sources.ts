@@ -43,7 +43,8 @@ export async function openSource(command: string, p: Parsed): Promise<EtcdSource
       const { openSalvage } = await import('../etcd/salvage/source.ts');
       return openSalvage(snapshot);
     }
-    return openSnapshot(snapshot, { skipHashCheck: flag(p, 'skip-hash-check') });
+    // The hash is checked while the first read (pass 1 of a scan) runs; nothing is printed before it passes.
+    return openSnapshot(snapshot, { skipHashCheck: flag(p, 'skip-hash-check'), overlapHashCheck: true });
   }
   if (flag(p, 'salvage')) throw new UsageError(command, '--salvage reads --snapshot files; a live etcd has its own repair tools');
   const list = endpoints!.split(',').map((e) => e.trim()).filter((e) => e !== '');

@@ -41,16 +41,21 @@ export interface ScanPlan {
  * Reads etcd's state out of an `etcdctl snapshot save` file or a member `db` file, without etcd.
  * Memory: O(number of matching keys) small index records, an 8 MiB block cache and one batch of
  * values (at most 8 MiB), whatever the file size.
+ * `overlapHashCheck`: the sha256 trailer is checked (in a worker thread) while the first `info`,
+ * `plan`, `scan` or `get` reads the file, and that call fails with the hash error if it does not
+ * match; without it, opening fails. Nothing is returned from an unchecked file either way, and a
+ * hash mismatch is the error reported over any the unchecked data causes.
  */
-export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean } = {}): Promise<SnapshotSource> {
-  const { file, dataSize } = await openDatabaseFile(path, opts);
+export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean; overlapHashCheck?: boolean } = {}): Promise<SnapshotSource> {
+  const { file, dataSize, hashCheck } = await openDatabaseFile(path, { ...opts, deferHashCheck: opts.overlapHashCheck === true });
   try {
     const db = new BoltDb(file, dataSize);
     const keyBucket = db.bucket(db.root, utf8('key'));
     if (keyBucket === null) throw missingBucket('key');
-    return new SnapshotSource(db, keyBucket, () => file.close());
+    return new SnapshotSource(db, keyBucket, () => file.close(), hashCheck);
   } catch (e) {
     file.close();
+    if (hashCheck !== null) await hashCheck();
     if (e instanceof K8sEncError) e.with({ file: path });
     throw e;
   }
@@ -58,14 +63,44 @@ export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean
 
 export class SnapshotSource implements EtcdSource {
   private revisionInfo: EtcdRevisionInfo | undefined;
+  private hashResult: Promise<void> | undefined;
 
   constructor(
     private readonly db: BoltDb,
     private readonly keyBucket: BucketRef,
     private readonly closeFile: () => void,
+    /** The sha256 check still to make (openSnapshot's overlapHashCheck), else null. */
+    private readonly hashCheck: (() => Promise<void>) | null = null,
   ) {}
 
+  /**
+   * `work`'s result once the hash check (started here, in a worker thread) has passed too; a hash
+   * mismatch wins over any error `work` met in the unchecked file.
+   */
+  private async checked<T>(work: () => T | Promise<T>): Promise<T> {
+    if (this.hashCheck === null) return work();
+    this.hashResult ??= this.hashCheck();
+    let result: T;
+    try {
+      result = await work();
+    } catch (e) {
+      await this.hashResult;
+      throw e;
+    }
+    await this.hashResult;
+    return result;
+  }
+
+  /** Resolves once the sha256 trailer is checked (at once when it was checked at open or is skipped). */
+  async hashChecked(): Promise<void> {
+    await this.checked(() => undefined);
+  }
+
   async info(): Promise<EtcdRevisionInfo> {
+    return this.checked(() => this.infoNow());
+  }
+
+  private infoNow(): EtcdRevisionInfo {
     this.revisionInfo ??= this.readInfo();
     return this.revisionInfo;
   }
@@ -95,12 +130,12 @@ export class SnapshotSource implements EtcdSource {
     return found;
   }
 
-  private async checkRevision(revision: number | undefined): Promise<number> {
+  private checkRevision(revision: number | undefined): number {
     if (revision === undefined || revision === 0) return 0;
     if (!Number.isSafeInteger(revision) || revision < 0) {
       throw new K8sEncError('ERR_USAGE', `invalid revision ${revision}`);
     }
-    const { revision: current, compactRevision } = await this.info();
+    const { revision: current, compactRevision } = this.infoNow();
     if (revision < compactRevision) throw new K8sEncError('ERR_ETCD_COMPACTED', 'required revision has been compacted');
     if (revision > current) throw new K8sEncError('ERR_USAGE', 'required revision is a future revision');
     return revision;
@@ -127,7 +162,11 @@ export class SnapshotSource implements EtcdSource {
    * several readers (worker threads with their own file handle) can each `read` a share.
    */
   async plan(prefix: Uint8Array, opts: { revision?: number } = {}): Promise<ScanPlan> {
-    const revision = await this.checkRevision(opts.revision);
+    return this.checked(() => this.planNow(prefix, opts));
+  }
+
+  private planNow(prefix: Uint8Array, opts: { revision?: number }): ScanPlan {
+    const revision = this.checkRevision(opts.revision);
     const index = indexKeyBucket(this.db, this.keyBucket, { prefix, exact: false, revision });
     const problems = [...index.orphans];
     if (index.droppedOrphans > 0) {
@@ -144,7 +183,11 @@ export class SnapshotSource implements EtcdSource {
 
   /** One walk over the key bucket: it is in revision order, so a key's revisions can lie anywhere. */
   async get(key: Uint8Array, opts: { revision?: number } = {}): Promise<EtcdEntry | null> {
-    const revision = await this.checkRevision(opts.revision);
+    return this.checked(() => this.getNow(key, opts));
+  }
+
+  private getNow(key: Uint8Array, opts: { revision?: number }): EtcdEntry | null {
+    const revision = this.checkRevision(opts.revision);
     const index = indexKeyBucket(this.db, this.keyBucket, { prefix: key, exact: true, revision });
     const found = [...index.slots.entries()][0];
     if (found === undefined || index.tombstone[found[1]] === 1) return null;

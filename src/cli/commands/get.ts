@@ -106,6 +106,8 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   let unwritten = 0;
   let superseded = 0;
   try {
+    // Nothing is written for a snapshot whose hash is wrong: with --out, check it before the folder is made.
+    if (out !== null && source instanceof SnapshotSource) await source.hashChecked();
     await out?.open();
     if (
       t.prefix !== undefined &&

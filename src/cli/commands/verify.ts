@@ -75,15 +75,20 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
     for await (const chunk of inChunks(scan, SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) yield verifyChunk(chunk, reader, etcdPrefix, format);
   }
   try {
-    if (format === 'table') await io.stdout.write(['STATUS', 'PROVIDER', 'KEY-NAME', 'STALE'].map(cell).join(' ') + ' KEY\n');
+    // The header goes out with the first chunk (or, for no keys, after the scan): a snapshot whose
+    // hash turns out wrong during pass 1 prints nothing at all.
+    let header = format === 'table' ? ['STATUS', 'PROVIDER', 'KEY-NAME', 'STALE'].map(cell).join(' ') + ' KEY\n' : '';
     for await (const { text, marks } of chunks()) {
       for (const mark of marks) {
         summarize(summary, mark);
         if (mark.mayBeSuperseded) superseded++;
         progress.tick(mark.status === 'error');
       }
+      if (header !== '') await io.stdout.write(header);
+      header = '';
       await io.stdout.write(text);
     }
+    if (header !== '') await io.stdout.write(header);
   } finally {
     await progress.done();
     kms.close();
