@@ -81,8 +81,16 @@ const asciiDecoder = new TextDecoder();
 /** Reused output buffer: one string allocation per call instead of a rope of 4-character pieces. */
 let b64Scratch = new Uint8Array(1024);
 
+/** Node's Buffer where there is one: its native base64 is ~6× faster than the loop below. */
+const NodeBuffer = (globalThis as { Buffer?: { from(a: ArrayBufferLike, offset: number, length: number): { toString(enc: 'base64'): string } } }).Buffer;
+
 /** Standard base64 with padding (what Go's StdEncoding and Kubernetes JSON write). */
 export function toBase64(b: Uint8Array): string {
+  return NodeBuffer !== undefined ? NodeBuffer.from(b.buffer, b.byteOffset, b.length).toString('base64') : toBase64Portable(b);
+}
+
+/** toBase64 without Node (browsers). */
+export function toBase64Portable(b: Uint8Array): string {
   const n = Math.ceil(b.length / 3) * 4;
   if (b64Scratch.length < n) b64Scratch = new Uint8Array(n * 2);
   const o = b64Scratch;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { toBase64, utf8 } from '../src/bytes.ts';
+import { toBase64, toBase64Portable, utf8 } from '../src/bytes.ts';
 import { K8sEncError } from '../src/errors.ts';
 import { decodeObject } from '../src/storage/decode.ts';
 import { decodesCleanly } from '../src/storage/decodes.ts';
@@ -164,9 +164,14 @@ describe('decodesCleanly (verify without building the object)', () => {
 });
 
 describe('fast paths against independent references', () => {
-  it('toBase64 is Node base64 (Go StdEncoding) at every length', () => {
+  it('toBase64 and its browser path are Node base64 (Go StdEncoding) at every length, views into bigger buffers too', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 3000 }), (b) => assert.equal(toBase64(b), Buffer.from(b).toString('base64'))),
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(8), fc.nat(8), (whole, from, cut) => {
+        const b = whole.subarray(Math.min(from, whole.length), Math.max(Math.min(from, whole.length), whole.length - cut));
+        const want = Buffer.from(b).toString('base64');
+        assert.equal(toBase64(b), want);
+        assert.equal(toBase64Portable(b), want);
+      }),
       RUNS,
     );
   });

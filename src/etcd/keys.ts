@@ -96,6 +96,9 @@ const BY_KEY_PREFIX = [...RESOURCES].sort(
   (a, b) => (b.keyPrefix ?? b.resource).split('/').length - (a.keyPrefix ?? a.resource).split('/').length,
 );
 
+/** BY_KEY_PREFIX with each key prefix split once (scans parse a key per value). */
+const KEY_PREFIX_SEGMENTS = BY_KEY_PREFIX.map((e) => ({ e, kp: (e.keyPrefix ?? e.resource).split('/') }));
+
 function startsWithSegments(segs: string[], prefix: string[]): boolean {
   return prefix.length <= segs.length && prefix.every((p, i) => segs[i] === p);
 }
@@ -112,8 +115,7 @@ export function parseEtcdKey(key: string, etcdPrefix?: string): ParsedEtcdKey | 
   const root = normalizeEtcdPrefix(etcdPrefix) + '/';
   if (!key.startsWith(root)) return null;
   const segs = key.slice(root.length).split('/');
-  for (const e of BY_KEY_PREFIX) {
-    const kp = (e.keyPrefix ?? e.resource).split('/');
+  for (const { e, kp } of KEY_PREFIX_SEGMENTS) {
     if (!startsWithSegments(segs, kp)) continue;
     const r = fromEntry(e);
     if (e.singleObject) return segs.length === kp.length ? { resource: r.qualified, name: kp[kp.length - 1]! } : null;

@@ -16,6 +16,9 @@ export type ValuePrefix =
 const ENC = utf8('k8s:enc:');
 const PROTOBUF = utf8('k8s\x00');
 const COLON = 0x3a;
+const KEYED_PREFIXES = (['aescbc', 'aesgcm', 'secretbox'] as const).map((p) => [p, utf8(`k8s:enc:${p}:v1:`)] as const);
+const KMS_V1 = utf8('k8s:enc:kms:v1:');
+const KMS_V2 = utf8('k8s:enc:kms:v2:');
 
 // Smallest well-formed body after `<name>:` (SPEC §3.3–3.6); used only to guess where a name ends.
 const BODY_FITS: Record<KeyedProvider | 'kms-v1', (b: Uint8Array) => boolean> = {
@@ -37,12 +40,22 @@ function printableName(b: Uint8Array): string | null {
   return /[\p{Cc}]/u.test(s) ? null : s;
 }
 
+/** `name:` as bytes, per configured name: scans ask for the same few names on every value. */
+const nameBytes = new Map<string, Uint8Array>();
+function withColon(name: string): Uint8Array {
+  let b = nameBytes.get(name);
+  if (b === undefined) nameBytes.set(name, (b = utf8(name + ':')));
+  return b;
+}
+
 function splitName(rest: Uint8Array, known: readonly string[], fits: ((b: Uint8Array) => boolean) | null): Named {
-  let best: string | null = null;
+  let best: Uint8Array | null = null;
+  let bestName = '';
   for (const n of known) {
-    if (startsWith(rest, utf8(n + ':')) && (best === null || utf8(n).length > utf8(best).length)) best = n;
+    const b = withColon(n);
+    if (startsWith(rest, b) && (best === null || b.length > best.length)) [best, bestName] = [b, n];
   }
-  if (best !== null) return { name: best, guessed: false, body: rest.subarray(utf8(best).length + 1) };
+  if (best !== null) return { name: bestName, guessed: false, body: rest.subarray(best.length) };
   let first: Named | null = null;
   for (let i = rest.indexOf(COLON); i >= 0; i = rest.indexOf(COLON, i + 1)) {
     const name = printableName(rest.subarray(0, i));
@@ -60,18 +73,15 @@ export function parseValuePrefix(value: Uint8Array, knownNames: (provider: strin
     if (startsWith(value, PROTOBUF)) return { kind: 'plaintext', encoding: 'protobuf' };
     return { kind: 'plaintext', encoding: value[0] === 0x7b ? 'json' : 'opaque' };
   }
-  for (const provider of ['aescbc', 'aesgcm', 'secretbox'] as const) {
-    const p = utf8(`k8s:enc:${provider}:v1:`);
+  for (const [provider, p] of KEYED_PREFIXES) {
     if (startsWith(value, p)) {
       const { name, guessed, body } = splitName(value.subarray(p.length), knownNames(provider), BODY_FITS[provider]);
       return { kind: 'keyed', provider, keyName: name, guessed, body };
     }
   }
-  const v1 = utf8('k8s:enc:kms:v1:');
-  if (startsWith(value, v1)) return { kind: 'kms', apiVersion: 'v1', ...splitName(value.subarray(v1.length), knownNames('kms:v1'), BODY_FITS['kms-v1']) };
-  const v2 = utf8('k8s:enc:kms:v2:');
+  if (startsWith(value, KMS_V1)) return { kind: 'kms', apiVersion: 'v1', ...splitName(value.subarray(KMS_V1.length), knownNames('kms:v1'), BODY_FITS['kms-v1']) };
   // KMS v2 names cannot hold `:`, so the first one ends the name.
-  if (startsWith(value, v2)) return { kind: 'kms', apiVersion: 'v2', ...splitName(value.subarray(v2.length), [], null) };
+  if (startsWith(value, KMS_V2)) return { kind: 'kms', apiVersion: 'v2', ...splitName(value.subarray(KMS_V2.length), [], null) };
   // Show the readable start (`k8s:enc:foo:v1:…`) and nothing of the binary body.
   let n = ENC.length;
   while (n < value.length && n < 64 && value[n]! >= 0x20 && value[n]! < 0x7f) n++;

@@ -42,12 +42,20 @@ const WRONG_KEY_CODES: ReadonlySet<K8sEncErrorCode> = new Set([
   'ERR_MULTIPLE',
 ]);
 
+/** The configured key names per provider type, worked out once per type (scans ask per value). */
 function namesFor(providers: ProviderConfig[] | null): (provider: string) => string[] {
-  return (provider) =>
-    (providers ?? []).flatMap((p) => {
-      if (p.type === 'kms') return provider === `kms:${p.apiVersion}` ? [p.name] : [];
-      return p.type === provider && 'keys' in p ? p.keys.map((k) => k.name) : [];
-    });
+  const known = new Map<string, string[]>();
+  return (provider) => {
+    let names = known.get(provider);
+    if (names === undefined) {
+      names = (providers ?? []).flatMap((p) => {
+        if (p.type === 'kms') return provider === `kms:${p.apiVersion}` ? [p.name] : [];
+        return p.type === provider && 'keys' in p ? p.keys.map((k) => k.name) : [];
+      });
+      known.set(provider, names);
+    }
+    return names;
+  };
 }
 
 function provenance(prefix: ValuePrefix): { provider: string | null; keyName: string | null } {
