@@ -43,3 +43,27 @@ test('an ndjson line is the -o json object on one line, and keeps int64 beyond 2
   assert.match(line, /"name":"s\\u003c1\\u003e"/);
   assert.equal(line, toJson(secret).replace(/\n\s*/g, '').replace(/": /g, '":'));
 });
+
+/** Go's compact JSON by another route: JSON.stringify per scalar, keys in UTF-8 byte order, Go's escapes. */
+function goCompactReference(v: unknown, sortKeys: boolean): string {
+  const text = (x: unknown): string => {
+    if (Array.isArray(x)) return '[' + x.map(text).join(',') + ']';
+    if (typeof x !== 'object' || x === null) return JSON.stringify(x);
+    const keys = Object.keys(x);
+    if (sortKeys) keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return '{' + keys.map((k) => JSON.stringify(k) + ':' + text((x as Record<string, unknown>)[k])).join(',') + '}';
+  };
+  return text(v)
+    .replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+    .replace(/\\ud[89a-f][0-9a-f]{2}/g, '\\ufffd');
+}
+
+test('compact output (the ndjson writer) equals Go compact JSON of any JSON value, sorted or not', () => {
+  const value = fc.jsonValue({ maxDepth: 4 }).filter((v) => !/\\\\ud[89a-f]/i.test(JSON.stringify(v)));
+  fc.assert(
+    fc.property(value, fc.boolean(), (v, sortKeys) => {
+      assert.equal(toGoJson(v, { sortKeys }), goCompactReference(v, sortKeys));
+    }),
+    { numRuns: 1000 },
+  );
+});

@@ -63,8 +63,42 @@ export function goNumber(n: number | bigint): string {
   return Object.is(n, -0) ? '0' : String(n);
 }
 
+/**
+ * The compact form (`-o ndjson`, once per object in a scan) in one string built as it goes, with
+ * no arrays of parts and no closures: the same text as the general writer below.
+ */
+function compactGoJson(v: unknown, sortKeys: boolean): string | undefined {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return goJsonRawString(v);
+    case 'number':
+    case 'bigint':
+      return goNumber(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + (compactGoJson(v[i], sortKeys) ?? 'null');
+    return out + ']';
+  }
+  const rec = v as Record<string, unknown>;
+  let out = '{';
+  for (const k of sortKeys ? sortedKeys(rec) : Object.keys(rec)) {
+    const s = compactGoJson(rec[k], sortKeys);
+    if (s !== undefined) out += (out.length === 1 ? '' : ',') + goJsonRawString(k) + ':' + s;
+  }
+  return out + '}';
+}
+
 export function toGoJson(value: unknown, opts: GoJsonOptions = {}): string {
   const indent = opts.indent;
+  if (indent === undefined) return compactGoJson(value, opts.sortKeys === true) ?? 'null';
   const write = (v: unknown, depth: number): string | undefined => {
     if (v === null) return 'null';
     switch (typeof v) {
