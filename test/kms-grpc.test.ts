@@ -1,15 +1,12 @@
-// The KMS plugin clients against REAL gRPC servers on unix sockets: servers built from
+// The KMS plugin clients against REAL gRPC servers on unix sockets (test/support/kms-plugin.ts): servers built from
 // proto/kms/*.proto with protobufjs reflection (not the clients' hand-written codec), serving the
 // vectors' fake KMS. The vectors replay through createTransformer exactly as the vectors say.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
-import protobuf from 'protobufjs';
 import { toBase64, utf8 } from '../src/bytes.ts';
 import { createTransformer } from '../src/config/create-transformer.ts';
 import type { EncryptionConfig, ProviderConfig } from '../src/config/types.ts';
@@ -19,6 +16,7 @@ import { parseKmsEndpoint } from '../src/kms/endpoint.ts';
 import { decodeEncryptedObject } from '../src/transformers/kms-v2-object.ts';
 import type { KmsProviderInfo, KmsV1Service, KmsV2Service, TransformerOptions } from '../src/transformers/types.ts';
 import { runCli } from './support/cli-io.ts';
+import { roots, startPluginServer, v1Handlers, v2Handlers, type Handler, type Message, type PluginServer } from './support/kms-plugin.ts';
 import { fakeKmsFor, fakeKmsV2, kmsV2ModeFor } from './support/fake-kms.ts';
 import { b64, loadVectors, providerConfigs, VECTOR_DIR, type TransformerVector } from './support/vectors.ts';
 
@@ -28,97 +26,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 // ---------------------------------------------------------------------------------------------
 // plugin servers
 
-type Message = Record<string, any>;
-type Handler = (request: Message) => Message | Promise<Message>;
-
-interface PluginServer {
-  endpoint: string;
-  /** Calls per method name. */
-  calls: Record<string, number>;
-  requests: { method: string; request: Message; authority: string }[];
-  stop(): void;
-}
-
-const roots = {
-  v1beta1: protobuf.loadSync('proto/kms/v1beta1.proto'),
-  v2: protobuf.loadSync('proto/kms/v2.proto'),
-};
-
 let dir: string;
-let socketCount = 0;
 const servers: PluginServer[] = [];
+let configCount = 0;
 
-/**
- * A KMS plugin on a fresh socket. A handler that throws answers with the error's text as an
- * UNKNOWN status, as a Go plugin returning a plain error does; `raw` handlers return wire bytes.
- */
 async function startPlugin(
   pkg: 'v1beta1' | 'v2',
   handlers: Record<string, Handler>,
   opts: { abstract?: boolean; raw?: Record<string, () => Uint8Array> } = {},
 ): Promise<PluginServer> {
-  const root = roots[pkg];
-  const service = root.lookupService(`${pkg}.KeyManagementService`);
-  const plugin: PluginServer = { endpoint: '', calls: {}, requests: [], stop: () => server.forceShutdown() };
-  const definition: Record<string, grpc.MethodDefinition<Message, Message | Uint8Array>> = {};
-  const implementation: grpc.UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(service.methods)) {
-    const req = root.lookupType(`${pkg}.${method.requestType}`);
-    const res = root.lookupType(`${pkg}.${method.responseType}`);
-    const raw = opts.raw?.[name];
-    definition[name] = {
-      path: `/${pkg}.KeyManagementService/${name}`,
-      requestStream: false,
-      responseStream: false,
-      requestDeserialize: (b: Buffer) => req.toObject(req.decode(b), { defaults: true }),
-      requestSerialize: (o: Message) => Buffer.from(req.encode(req.fromObject(o)).finish()),
-      responseSerialize: (o: Message | Uint8Array) =>
-        o instanceof Uint8Array ? Buffer.from(o) : Buffer.from(res.encode(res.fromObject(o)).finish()),
-      responseDeserialize: (b: Buffer) => res.toObject(res.decode(b)),
-    };
-    implementation[name] = (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message | Uint8Array>) => {
-      plugin.calls[name] = (plugin.calls[name] ?? 0) + 1;
-      plugin.requests.push({ method: name, request: call.request, authority: call.getHost() });
-      if (raw !== undefined) return callback(null, raw());
-      const handler = handlers[name];
-      if (handler === undefined) return callback({ code: grpc.status.UNIMPLEMENTED, details: `no ${name}` });
-      Promise.resolve()
-        .then(() => handler(call.request))
-        .then((r) => callback(null, r), (e: Error) => callback(e));
-    };
-  }
-  const server = new grpc.Server();
-  server.addService(definition, implementation);
-  const id = `kms-${process.pid}-${socketCount++}`;
-  const address = opts.abstract ? `\0k8s-enc-test-${id}-${randomBytes(4).toString('hex')}` : join(dir, `${id}.sock`);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix:${address}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
-  );
-  plugin.endpoint = opts.abstract ? `unix:///@${address.slice(1)}` : `unix://${address}`;
+  const plugin = await startPluginServer(dir, pkg, handlers, opts);
   servers.push(plugin);
   return plugin;
-}
-
-function v1Handlers(fake: () => KmsV1Service, version = 'v1beta1'): Record<string, Handler> {
-  const checked = (r: Message) => {
-    if (r.version !== 'v1beta1') throw new Error(`request version ${JSON.stringify(r.version)}`);
-  };
-  return {
-    Version: (r) => (checked(r), { version, runtimeName: 'k8s-enc-test', runtimeVersion: '0.0.0' }),
-    Encrypt: async (r) => (checked(r), { cipher: await fake().encrypt(r.plain) }),
-    Decrypt: async (r) => (checked(r), { plain: await fake().decrypt(r.cipher) }),
-  };
-}
-
-function v2Handlers(fake: () => KmsV2Service, status?: () => Message): Record<string, Handler> {
-  return {
-    Status: async () => status?.() ?? { version: 'v2', healthz: 'ok', keyId: (await fake().status()).keyID },
-    Encrypt: async (r) => {
-      const out = await fake().encrypt(r.plaintext);
-      return { ciphertext: out.ciphertext, keyId: out.keyID, annotations: out.annotations ?? {} };
-    },
-    Decrypt: async (r) => ({ plaintext: await fake().decrypt({ ciphertext: r.ciphertext, keyID: r.keyId, annotations: r.annotations }) }),
-  };
 }
 
 before(async () => {
@@ -479,7 +398,7 @@ describe('CLI with a KMS v2 plugin', () => {
   });
 
   async function configWith(endpoint: string, timeout = '2s'): Promise<string> {
-    const path = join(dir, `config-${socketCount++}.yaml`);
+    const path = join(dir, `config-${configCount++}.yaml`);
     const yaml = `apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
 resources:

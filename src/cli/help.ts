@@ -1,4 +1,5 @@
 /** `--help` texts, kubectl-shaped: what it does, examples, options. */
+import { REWRITE_HELP } from './rewrite/help.ts';
 
 const SOURCE = `  Where the data is (exactly one):
       --snapshot FILE       an \`etcdctl snapshot save\` file, or a member's \`member/snap/db\`
@@ -22,11 +23,13 @@ const CONFIG = `  -c, --encryption-provider-config FILE
   on the unix socket of the configuration's \`endpoint\`, each call limited by its \`timeout\` (default 3s).`;
 
 export const HELP: Record<string, string> = {
+  rewrite: REWRITE_HELP,
   main: `k8s-enc reads and writes Kubernetes encryption-at-rest data exactly as kube-apiserver does.
 
 Commands:
   get       Print decrypted, decoded objects from a snapshot or a live etcd
   verify    Check that every value in etcd decrypts, and with which provider and key
+  rewrite   Re-encrypt stale values: into a new snapshot, or live in etcd
   decrypt   Decrypt one stored value
   encrypt   Encrypt one object into the value the apiserver would store
   inspect   Describe a stored value (provider, key name, lengths) without any key
@@ -39,7 +42,7 @@ Examples:
 
 Use "k8s-enc <command> --help" for more about a command.
 Exit status: 0 ok, 1 error, 2 usage error, 3 a scan went through but some values failed (verify: do not
-decrypt or decode; get: could not be read or written).
+decrypt or decode; get: could not be read or written; rewrite: could not be read, left as they are).
 `,
   get: `Print decrypted, decoded objects, as \`kubectl get -o yaml\` would have shown them.
 

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   encrypt: async () => (await import('./commands/encrypt.ts')).encryptCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
   keygen: async () => (await import('./commands/keygen.ts')).keygenCommand,
+  rewrite: async () => (await import('./commands/rewrite.ts')).rewriteCommand,
 };
 
 async function usage(io: CliIo, command: string | undefined, message: string): Promise<number> {

@@ -6,6 +6,7 @@ import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
 import { EtcdWireError } from './wire-reader.ts';
 import { decodeRangeResponse, encodeRangeRequest, prefixRangeEnd, type RangeRequest, type RangeResponse } from './rpc-codec.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem } from './source.ts';
+import { decodeTxnResponse, encodeGuardedPuts, type GuardedPut, type TxnResult } from './txn-codec.ts';
 
 export interface EndpointOptions {
   /** etcdctl's --endpoints: `http://host:port`, `https://host:port` or `host:port`. */
@@ -19,14 +20,16 @@ export interface EndpointOptions {
 }
 
 const RANGE_METHOD = '/etcdserverpb.KV/Range';
+const TXN_METHOD = '/etcdserverpb.KV/Txn';
 /** Keys per Range page: Secrets are at most ~1.5 MiB, so a page stays well under memory limits. */
 const PAGE_LIMIT = 500;
 
 /**
- * A read-only view of a running etcd v3: only KV.Range is ever called. Scans are paged and pinned
- * to the revision of their first page, so they see one consistent state like a snapshot does.
+ * A view of a running etcd v3: reads call only KV.Range; `rewrite` alone writes, through guarded
+ * KV.Txn puts. Scans are paged and pinned to the revision of their first page, so they see one
+ * consistent state like a snapshot does.
  */
-export async function openEndpoints(opts: EndpointOptions): Promise<EtcdSource> {
+export async function openEndpoints(opts: EndpointOptions): Promise<LiveSource> {
   if (opts.endpoints.length === 0) throw new K8sEncError('ERR_USAGE', 'no etcd endpoints given');
   const creds = credentials(opts);
   const failures: string[] = [];
@@ -63,7 +66,7 @@ function credentials(opts: EndpointOptions): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(read(opts.cacert), read(opts.key), read(opts.cert));
 }
 
-class LiveSource implements EtcdSource {
+export class LiveSource implements EtcdSource {
   constructor(
     private readonly client: grpc.Client,
     private readonly timeoutMs: number,
@@ -113,13 +116,17 @@ class LiveSource implements EtcdSource {
     return { revision, compactRevision: lo > 1 ? lo : 0 };
   }
 
-  async *scan(prefix: Uint8Array, opts: { revision?: number } = {}): AsyncIterable<ScanItem> {
+  /**
+   * `unpinned`: each page at the then current revision (a long rewrite must not read a revision
+   * that the apiserver's periodic compaction removes meanwhile; its guarded puts need no snapshot).
+   */
+  async *scan(prefix: Uint8Array, opts: { revision?: number; unpinned?: boolean } = {}): AsyncIterable<ScanItem> {
     const rangeEnd = prefixRangeEnd(prefix);
     let key = prefix.length === 0 ? new Uint8Array([0]) : prefix;
     let revision = opts.revision ?? 0;
     for (;;) {
       const page = await this.range({ key, rangeEnd, limit: PAGE_LIMIT, revision });
-      revision = page.revision > 0 && revision === 0 ? page.revision : revision;
+      if (opts.unpinned !== true) revision = page.revision > 0 && revision === 0 ? page.revision : revision;
       let last: Uint8Array | null = null;
       for (const raw of page.kvs) {
         const item = toItem(raw);
@@ -141,6 +148,33 @@ class LiveSource implements EtcdSource {
     return item.entry;
   }
 
+  /** One transaction: every put if every key still has its read mod_revision, else a range of each key. */
+  guardedPuts(puts: readonly GuardedPut[]): Promise<TxnResult> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        TXN_METHOD,
+        (p: readonly GuardedPut[]) => Buffer.from(encodeGuardedPuts(p)),
+        (b: Buffer) => b,
+        puts,
+        { deadline: Date.now() + this.timeoutMs },
+        (err, buf) => {
+          if (err) return reject(new K8sEncError('ERR_ETCD_UNAVAILABLE', `etcd Txn failed: ${err.details || err.message}`, { cause: err }));
+          try {
+            resolve(decodeTxnResponse(new Uint8Array(buf!)));
+          } catch (e) {
+            if (!(e instanceof WireError)) throw e;
+            reject(new K8sEncError('ERR_ETCD_UNAVAILABLE', `malformed TxnResponse: ${e.message}`));
+          }
+        },
+      );
+    });
+  }
+
+  /** A raw KeyValue from a range as a scan item (what a re-read after a lost race yields). */
+  static item(raw: Uint8Array): ScanItem {
+    return toItem(raw);
+  }
+
   async close(): Promise<void> {
     this.client.close();
   }
@@ -149,8 +183,10 @@ class LiveSource implements EtcdSource {
 function toItem(raw: Uint8Array): ScanItem {
   try {
     const kv = decodeKeyValue(raw);
-    const { createRevision, modRevision, version, lease } = kv;
-    return { ok: true, entry: { key: kv.key.slice(), value: kv.value.slice(), createRevision, modRevision, version, lease } };
+    const { createRevision, modRevision, version, lease, leaseId } = kv;
+    const entry: EtcdEntry = { key: kv.key.slice(), value: kv.value.slice(), createRevision, modRevision, version, lease };
+    if (leaseId !== undefined) entry.leaseId = leaseId;
+    return { ok: true, entry };
   } catch (e) {
     if (!(e instanceof KeyValueDecodeError)) throw e;
     const error = new K8sEncError('ERR_ETCD_CORRUPT', `cannot decode mvccpb.KeyValue: ${e.message}`);

@@ -9,6 +9,8 @@ export interface EtcdEntry {
   version: number;
   /** Lease IDs are random int64s: above 2^53 this number is rounded (only display uses it). */
   lease: number;
+  /** The lease ID exactly, when not 0: what a rewrite must keep. */
+  leaseId?: bigint;
 }
 
 export type ScanItem =

@@ -18,7 +18,17 @@ export async function loadEtcdProtos(): Promise<protobuf.Root> {
   return root;
 }
 
-/** Fills a test etcd through KV.Put/DeleteRange/Compact (the library itself is read-only). */
+/** A key as protobufjs decodes a RangeResponse; the lease as a decimal string. */
+export interface RangeKv {
+  key: Uint8Array;
+  value: Uint8Array;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+  lease: string;
+}
+
+/** Fills and reads a test etcd through KV.Put/DeleteRange/Compact/Range and Lease.LeaseGrant, by protobufjs. */
 export class EtcdWriter {
   private constructor(
     private readonly client: grpc.Client,
@@ -33,14 +43,16 @@ export class EtcdWriter {
     return new EtcdWriter(client, await loadEtcdProtos());
   }
 
+  /** `method` is `Service/Method`, or a KV method's bare name. Lease IDs come back as decimal strings (exact). */
   private call(method: string, reqType: string, resType: string, req: object): Promise<Record<string, unknown>> {
     const Req = this.root.lookupType(`etcdserverpb.${reqType}`);
     const Res = this.root.lookupType(`etcdserverpb.${resType}`);
+    const path = method.includes('/') ? `/etcdserverpb.${method}` : `/etcdserverpb.KV/${method}`;
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
-        `/etcdserverpb.KV/${method}`,
+        path,
         (r: object) => Buffer.from(Req.encode(Req.fromObject(r)).finish()),
-        (b: Buffer) => Res.toObject(Res.decode(b), { longs: Number }) as Record<string, unknown>,
+        (b: Buffer) => Res.toObject(Res.decode(b), { longs: String, bytes: Buffer }) as Record<string, unknown>,
         req,
         { deadline: Date.now() + 10000 },
         (err, res) => (err ? reject(err) : resolve(res!)),
@@ -49,12 +61,37 @@ export class EtcdWriter {
   }
 
   private static revision(res: Record<string, unknown>): number {
-    return (res['header'] as { revision: number }).revision;
+    return Number((res['header'] as { revision: string }).revision);
   }
 
-  /** Returns the revision of the put. */
-  async put(key: string | Uint8Array, value: Uint8Array): Promise<number> {
-    return EtcdWriter.revision(await this.call('Put', 'PutRequest', 'PutResponse', { key: Buffer.from(key), value }));
+  /** Returns the revision of the put. `lease`: a lease ID from grantLease (decimal string, exact). */
+  async put(key: string | Uint8Array, value: Uint8Array, lease?: string): Promise<number> {
+    const req = { key: Buffer.from(key), value, ...(lease !== undefined && { lease }) };
+    return EtcdWriter.revision(await this.call('Put', 'PutRequest', 'PutResponse', req));
+  }
+
+  /** A new lease's ID as a decimal string (IDs are int64s, usually above 2^53). */
+  async grantLease(ttlSeconds: number): Promise<string> {
+    const res = await this.call('Lease/LeaseGrant', 'LeaseGrantRequest', 'LeaseGrantResponse', { TTL: ttlSeconds });
+    return String(res['ID']);
+  }
+
+  /** Every live key under `prefix` (all keys for ''), or at `revision`, decoded by protobufjs. */
+  async range(prefix: string, revision = 0): Promise<{ revision: number; kvs: RangeKv[] }> {
+    const key = Buffer.from(prefix === '' ? '\0' : prefix);
+    const end = Buffer.from(key);
+    if (prefix === '') end[0] = 0;
+    else end[end.length - 1]!++;
+    const res = await this.call('Range', 'RangeRequest', 'RangeResponse', { key, rangeEnd: end, revision });
+    const kvs = ((res['kvs'] as Record<string, unknown>[] | undefined) ?? []).map((kv) => ({
+      key: new Uint8Array(kv['key'] as Buffer),
+      value: new Uint8Array((kv['value'] as Buffer | undefined) ?? Buffer.alloc(0)),
+      createRevision: Number(kv['createRevision'] ?? 0),
+      modRevision: Number(kv['modRevision'] ?? 0),
+      version: Number(kv['version'] ?? 0),
+      lease: String(kv['lease'] ?? '0'),
+    }));
+    return { revision: EtcdWriter.revision(res), kvs };
   }
 
   /** Returns the revision after the delete and how many keys went (0 = no new revision). */

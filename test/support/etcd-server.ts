@@ -133,19 +133,26 @@ function exited(child: ChildProcess): Promise<void> {
  * Starts a one-member etcd on free loopback ports with a fresh data dir; retries if a port was
  * taken. With `tls`, clients must use https and a certificate from the test CA (needs openssl).
  */
-export async function startEtcd(opts: { tls?: boolean; extraArgs?: string[] } = {}): Promise<EtcdServer> {
+export async function startEtcd(opts: { tls?: boolean; extraArgs?: string[]; restoreFrom?: string } = {}): Promise<EtcdServer> {
   const bin = etcdBinary();
   if (bin === null) throw new Error('no etcd binary found (install etcd-server or set ETCD_BIN)');
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const dataDir = await mkdtemp(join(tmpdir(), 'k8s-enc-etcd-'));
+    const baseDir = await mkdtemp(join(tmpdir(), 'k8s-enc-etcd-'));
     const [client, peer] = [await freePort(), await freePort()];
-    const certs = opts.tls === true ? makeTestCertificates(dataDir) : undefined;
+    const certs = opts.tls === true ? makeTestCertificates(baseDir) : undefined;
     const endpoint = `${certs ? 'https' : 'http'}://127.0.0.1:${client}`;
     const tlsArgs = certs
       ? [`--cert-file=${certs.serverCert}`, `--key-file=${certs.serverKey}`, `--trusted-ca-file=${certs.cacert}`, '--client-cert-auth']
       : [];
     const peerUrl = `http://127.0.0.1:${peer}`;
+    // `etcdctl snapshot restore` makes the data dir itself (it refuses an existing one), for this member.
+    const dataDir = opts.restoreFrom === undefined ? baseDir : join(baseDir, 'restored');
+    if (opts.restoreFrom !== undefined) {
+      const restore = ['snapshot', 'restore', opts.restoreFrom, `--data-dir=${dataDir}`, '--name=test'];
+      restore.push(`--initial-cluster=test=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`);
+      execFileSync(etcdctlBinary(), restore, { env: { ...process.env, ETCDCTL_API: '3' }, stdio: 'pipe' });
+    }
     const child = spawn(
       bin,
       [
@@ -173,7 +180,7 @@ export async function startEtcd(opts: { tls?: boolean; extraArgs?: string[] } = 
     };
     const stop = async (): Promise<void> => {
       await halt();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(baseDir, { recursive: true, force: true });
     };
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline && child.exitCode === null) {

@@ -14,10 +14,10 @@ export interface Meta {
   page: number;
 }
 
-const META_OFFSET = 16;
-const META_SIZE = 64;
-const MAGIC = 0xed0cdaed;
-const VERSION = 2;
+export const META_OFFSET = 16;
+export const META_SIZE = 64;
+export const MAGIC = 0xed0cdaed;
+export const VERSION = 2;
 /** Page sizes seen in the wild (x86, Apple silicon, arm64/ppc64le 64K kernels), then the rare ones. */
 const PROBE_PAGE_SIZES = [4096, 16384, 65536, 8192, 32768, 2048, 1024, 512];
 
@@ -25,7 +25,7 @@ const FNV_OFFSET = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;
 const U64 = (1n << 64n) - 1n;
 
-function fnv1a64(b: Uint8Array): bigint {
+export function fnv1a64(b: Uint8Array): bigint {
   let h = FNV_OFFSET;
   for (const x of b) h = ((h ^ BigInt(x)) * FNV_PRIME) & U64;
   return h;

@@ -1,4 +1,4 @@
-import { WIRE_END_GROUP } from '../../protobuf/wire.ts';
+import { WIRE_END_GROUP, WIRE_VARINT, WireWriter } from '../../protobuf/wire.ts';
 import { EtcdWireError, EtcdWireReader } from '../wire-reader.ts';
 
 /** mvccpb.KeyValue (proto/mvcc.proto); the int64 fields as numbers. */
@@ -9,6 +9,8 @@ export interface KeyValue {
   version: number;
   value: Uint8Array;
   lease: number;
+  /** The lease ID exactly (lease IDs are random int64s, often above 2^53); set when the lease is not 0. */
+  leaseId?: bigint;
 }
 
 /** A value that does not decode, with the key when the key field came before the damage. */
@@ -67,9 +69,13 @@ export function decodeKeyValue(buf: Uint8Array): KeyValue {
         case 5:
           kv.value = r.bytes(name);
           break;
-        case 6:
-          kv.lease = r.int64(name);
+        case 6: {
+          const id = BigInt.asIntN(64, r.uint64(name));
+          kv.lease = Number(id);
+          if (id !== 0n) kv.leaseId = id;
+          else delete kv.leaseId;
           break;
+        }
       }
     }
   } catch (e) {
@@ -77,4 +83,20 @@ export function decodeKeyValue(buf: Uint8Array): KeyValue {
     throw e;
   }
   return kv;
+}
+
+/**
+ * Encodes as etcd's gogo-generated KeyValue.Marshal does: fields in number order, proto3 zero
+ * values left out. The lease as `leaseId` when set (exact), else `lease`.
+ */
+export function encodeKeyValue(kv: KeyValue): Uint8Array {
+  const w = new WireWriter()
+    .optionalBytes(1, kv.key)
+    .optionalVarint(2, kv.createRevision)
+    .optionalVarint(3, kv.modRevision)
+    .optionalVarint(4, kv.version)
+    .optionalBytes(5, kv.value);
+  const lease = kv.leaseId ?? BigInt(kv.lease);
+  if (lease !== 0n) w.tag(6, WIRE_VARINT).varint(lease);
+  return w.finish();
 }

@@ -27,3 +27,14 @@ export function be64(b: Uint8Array, o: number): number {
   const lo = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
   return hi * 0x100000000 + lo;
 }
+
+/** The `key` bucket key of revision main_sub (a tombstone gets the extra 't'). */
+export function revisionKey(main: number, sub: number, tombstone = false): Uint8Array {
+  const k = new Uint8Array(tombstone ? 18 : 17);
+  const dv = new DataView(k.buffer);
+  dv.setBigUint64(0, BigInt(main));
+  k[8] = UNDERSCORE;
+  dv.setBigUint64(9, BigInt(sub));
+  if (tombstone) k[17] = TOMBSTONE;
+  return k;
+}
