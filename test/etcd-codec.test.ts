@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type protobuf from 'protobufjs';
-import { KeyValueDecodeError, decodeKeyValue } from '../src/etcd/mvcc/keyvalue.ts';
+import { KeyValueDecodeError, decodeKeyValue, encodeKeyValue } from '../src/etcd/mvcc/keyvalue.ts';
 import { parseRevisionKey } from '../src/etcd/mvcc/revision.ts';
 import { decodeRangeResponse, encodeRangeRequest, prefixRangeEnd } from '../src/etcd/rpc-codec.ts';
 import { loadEtcdProtos } from './support/etcd-data.ts';
@@ -32,7 +32,26 @@ describe('mvccpb.KeyValue decoding', () => {
       fc.property(kvArb, (kv) => {
         const bytes = KeyValue.encode(KeyValue.fromObject(kv)).finish();
         const got = decodeKeyValue(bytes);
-        assert.deepEqual({ ...got, key: [...got.key], value: [...got.value] }, { ...kv, key: [...kv.key], value: [...kv.value] });
+        const leaseId = kv.lease === 0 ? {} : { leaseId: BigInt(kv.lease) };
+        assert.deepEqual({ ...got, key: [...got.key], value: [...got.value] }, { ...kv, key: [...kv.key], value: [...kv.value], ...leaseId });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('encodeKeyValue writes what protobufjs reads, lease IDs above 2^53 exactly, and decodes back to itself', () => {
+    const KeyValue = root.lookupType('mvccpb.KeyValue');
+    const leaseArb = fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: (1n << 63n) - 1n }));
+    fc.assert(
+      fc.property(kvArb, leaseArb, (kv, lease) => {
+        const ours = { ...kv, lease: Number(lease), ...(lease !== 0n && { leaseId: lease }) };
+        const bytes = encodeKeyValue(ours);
+        const theirs = KeyValue.toObject(KeyValue.decode(bytes), { longs: String, defaults: true });
+        assert.equal(theirs['lease'], String(lease));
+        assert.equal(theirs['modRevision'], String(kv.modRevision));
+        assert.deepEqual([...(theirs['value'] as Uint8Array)], [...kv.value]);
+        assert.deepEqual([...bytes], [...KeyValue.encode(KeyValue.fromObject({ ...kv, lease: String(lease) })).finish()]);
+        assert.equal(decodeKeyValue(bytes).leaseId, lease === 0n ? undefined : lease);
       }),
       { numRuns: 200 },
     );
