@@ -162,7 +162,7 @@ export class LiveSource implements EtcdSource {
           try {
             resolve(decodeTxnResponse(new Uint8Array(buf!)));
           } catch (e) {
-            if (!(e instanceof WireError)) throw e;
+            if (!(e instanceof EtcdWireError)) throw e;
             reject(new K8sEncError('ERR_ETCD_UNAVAILABLE', `malformed TxnResponse: ${e.message}`));
           }
         },

@@ -4,7 +4,7 @@
  * else range those keys" — so a lost race costs no extra round trip to learn the current values.
  */
 import { WIRE_BYTES, WIRE_VARINT, WireWriter } from '../protobuf/wire.ts';
-import { WireError, WireReader } from './protowire.ts';
+import { EtcdWireError, EtcdWireReader } from './wire-reader.ts';
 import { decodeRangeResponse, encodeRangeRequest, type RangeResponse } from './rpc-codec.ts';
 
 export interface GuardedPut {
@@ -51,7 +51,7 @@ export function encodeGuardedPuts(puts: readonly GuardedPut[]): Uint8Array {
 
 export function decodeTxnResponse(buf: Uint8Array): TxnResult {
   const out: TxnResult = { succeeded: false, revision: 0, ranges: [] };
-  const r = new WireReader(buf);
+  const r = new EtcdWireReader(buf);
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === WIRE_BYTES) out.revision = decodeRangeResponse(headerAsRange(r.bytes('Header'))).revision;
@@ -59,7 +59,7 @@ export function decodeTxnResponse(buf: Uint8Array): TxnResult {
     else if (field === 3 && wire === WIRE_BYTES) {
       const range = responseRange(r.bytes('Responses'));
       if (range !== null) out.ranges.push(range);
-    } else if (field >= 1 && field <= 3) throw new WireError(`proto: wrong wireType = ${wire} for field ${field}`);
+    } else if (field >= 1 && field <= 3) throw new EtcdWireError(`proto: wrong wireType = ${wire} for field ${field}`);
     else r.skip(wire, field);
   }
   return out;
@@ -72,7 +72,7 @@ function headerAsRange(header: Uint8Array): Uint8Array {
 
 /** ResponseOp.response_range, or null for the other kinds (puts answer with a header only). */
 function responseRange(buf: Uint8Array): RangeResponse | null {
-  const r = new WireReader(buf);
+  const r = new EtcdWireReader(buf);
   let range: RangeResponse | null = null;
   while (!r.done) {
     const { field, wire } = r.tag();

@@ -9,7 +9,7 @@ import type { EncryptionConfig, ProviderConfig } from '../../config/types.ts';
 import { parseEtcdKey, resolveResource } from '../../etcd/keys.ts';
 import { K8sEncError } from '../../errors.ts';
 import type { TransformerOptions } from '../../transformers/types.ts';
-import { createValueReader, type ValueReader, type ValueReport } from '../value-reader.ts';
+import { createValueReader, type ValueReader, type ValueReport } from '../../value/reader.ts';
 
 export interface RewriteSetup {
   etcdPrefix: string;
