@@ -138,19 +138,18 @@ async function runInputs(name: string, out: Outcome, watch: (p: Int32Array) => v
 
 let passed = 0;
 let failed = 0;
-const timed = async (name: string) => {
+/** Runs one target and prints its line as soon as it is done (in --parallel, in the order they finish). */
+const runAndReport = async (name: string): Promise<void> => {
   const t0 = Date.now();
   const o = await campaign(name);
-  return { name, o, secs: ((Date.now() - t0) / 1000).toFixed(1) };
-};
-const results = values.parallel ? await Promise.all(wanted.map(timed)) : [];
-for (const name of wanted) {
-  const { o, secs } = results.find((r) => r.name === name) ?? (await timed(name));
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
   const first = o.failures[0];
   const line = `${name}: ${o.done} inputs, ${o.failures.length} failures, ${secs} s (seed ${seed}, from ${from})`;
   process.stdout.write(line + (first ? ` — first: index ${first.index}: ${first.problem.split('\n')[0]}` : '') + '\n');
   if (o.failures.length === 0) passed++;
   else failed++;
-}
+};
+if (values.parallel) await Promise.all(wanted.map(runAndReport));
+else for (const name of wanted) await runAndReport(name);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exitCode = failed > 0 ? 1 : 0;
