@@ -10,5 +10,8 @@ export type { KmsPlugin, KmsPluginOptions, Closable } from './kms/connect.ts';
 export type { EtcdEntry, ScanItem, EtcdSource, EtcdRevisionInfo } from './etcd/source.ts';
 export { openSnapshot, SnapshotSource } from './etcd/snapshot.ts';
 export type { ScanPlan, ValueLocation } from './etcd/snapshot.ts';
+export { openSalvage, SalvageSource } from './etcd/salvage/source.ts';
+export type { SalvageReport } from './etcd/salvage/source.ts';
+export type { DamagedRange } from './etcd/salvage/ranges.ts';
 export { openEndpoints } from './etcd/live.ts';
 export type { EndpointOptions } from './etcd/live.ts';

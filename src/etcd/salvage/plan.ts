@@ -4,26 +4,19 @@
  * bucket shape check (leaves cut off from the tree, or old copies bbolt freed: the same revision
  * has the same bytes wherever it lies, so a copy is used only for a revision nothing else has).
  */
-import { compareBytes, utf8 } from '../../bytes.ts';
 import { K8sEncError } from '../../errors.ts';
 import type { BucketRef } from '../bbolt/db.ts';
 import type { RandomAccessFile } from '../bbolt/file.ts';
-import { readMeta, u64AsNumber, type Meta } from '../bbolt/meta.ts';
-import { BUCKET_LEAF_FLAG, LEAF_PAGE, Node } from '../bbolt/node.ts';
-import { parseRevisionKey } from '../mvcc/revision.ts';
+import { readMeta, type Meta } from '../bbolt/meta.ts';
+import { LEAF_PAGE } from '../bbolt/node.ts';
+import { bucketsOf, compactRevisionOf, rootCandidates, type BucketRefs } from './buckets.ts';
 import { compareRev, keyEntries, revOfKey, type KeyEntry, type Rev } from './key-entries.ts';
 import { pageFileFor, type PageFile } from './pages.ts';
-import { walkTree, within, type KeyBounds } from './walk.ts';
+import { inDamaged, renamedEntries, type DamagedRange } from './ranges.ts';
+import { walkTree, type KeyBounds } from './walk.ts';
 
-/** A page that could not be read, or whose elements partly could not, and the revisions it could have held. */
-export interface DamagedRange {
-  page: number;
-  reason: string;
-  /** Inclusive; null = from the first revision. */
-  from: Rev | null;
-  /** Exclusive; null = up to the newest. */
-  to: Rev | null;
-}
+export type { DamagedRange } from './ranges.ts';
+export { describeRange, mayBeSuperseded } from './ranges.ts';
 
 export interface SalvagePlan {
   /** Both meta pages were unreadable (the tree was found by scanning). */
@@ -40,60 +33,6 @@ export interface SalvagePlan {
   compactRevision: number;
   /** The newest revision among the used entries. */
   revision: number;
-}
-
-interface BucketRefs {
-  key: BucketRef | null;
-  meta: BucketRef | null;
-}
-
-/** The `key` and `meta` buckets named in a root bucket tree, reading past damage. */
-function bucketsOf(pf: PageFile, root: BucketRef, problems: string[] = []): BucketRefs {
-  const out: BucketRefs = { key: null, meta: null };
-  walkTree(pf, root, {
-    leaf(node) {
-      for (let i = 0; i < node.count; i++) {
-        try {
-          if ((node.elementFlags(i) & BUCKET_LEAF_FLAG) === 0) continue;
-          const name = node.key(i);
-          const which = compareBytes(name, KEY) === 0 ? 'key' : compareBytes(name, META) === 0 ? 'meta' : null;
-          if (which !== null) out[which] = bucketRef(pf, node, node.value(i));
-        } catch {
-          // a damaged element of the root bucket: others may still name the buckets
-        }
-      }
-    },
-    damaged(page, reason) {
-      problems.push(`page ${page}: ${reason}`);
-    },
-  }, new Set());
-  return out;
-}
-
-const KEY = utf8('key');
-const META = utf8('meta');
-
-function bucketRef(pf: PageFile, holder: Node, value: Uint8Array): BucketRef | null {
-  if (value.length < 16) return null;
-  const root = u64AsNumber(new DataView(value.buffer, value.byteOffset, 16), 0, pf.le);
-  if (root < 0) return null;
-  if (root !== 0) return { root };
-  try {
-    return { root: 0, inline: Node.parse(holder.page, true, value.slice(16), pf.le) };
-  } catch {
-    return null;
-  }
-}
-
-/** Leaf pages that name a `key` bucket: root bucket pages, the current one and freed old copies. */
-function rootCandidates(pf: PageFile): number[] {
-  const out: number[] = [];
-  for (let p = 2; p < pf.pageCount; p++) {
-    const h = pf.header(p);
-    if (h === null || h.id !== p || h.flags !== LEAF_PAGE || h.count === 0 || h.count > 64) continue;
-    if (bucketsOf(pf, { root: p }).key !== null) out.push(p);
-  }
-  return out;
 }
 
 interface Walked {
@@ -163,61 +102,6 @@ function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
     },
   }, w.reached);
   return w;
-}
-
-/**
- * A put names its key's creation revision; when that revision is readable and names another key,
- * one of the two had a byte flipped inside its key (it still parsed). Both are kept, but the later
- * revision is reported, so keys whose newest revision it might really be say mayBeSuperseded.
- */
-function renamedEntries(entries: KeyEntry[], damaged: DamagedRange[], compactRevision: number): DamagedRange[] {
-  const byMain = new Map<number, KeyEntry[]>();
-  for (const e of entries) {
-    const list = byMain.get(e.main);
-    if (list === undefined) byMain.set(e.main, [e]);
-    else list.push(e);
-  }
-  const out: DamagedRange[] = [];
-  const putKeys = new Set(entries.filter((e) => !e.tombstone).map((e) => e.name));
-  for (const e of entries) {
-    // A delete always follows a put of its key, which compaction keeps while the delete is newer
-    // (unless that put could lie in an earlier damaged range).
-    if (e.tombstone && !putKeys.has(e.name) && !damaged.some((d) => d.from === null || compareRev(d.from, e) < 0)) {
-      out.push({ page: e.page, reason: `revision ${e.main}_${e.sub} deletes a key no revision puts (a damaged key?)`, from: e, to: { main: e.main, sub: e.sub + 1 } });
-    }
-    if (e.tombstone || e.createRevision === e.main || e.createRevision <= compactRevision) continue;
-    const created = byMain.get(e.createRevision);
-    if (created === undefined || created.some((c) => c.name === e.name)) continue;
-    if (inDamaged({ main: e.createRevision, sub: 0 }, damaged)) continue;
-    const reason = `revision ${e.main}_${e.sub} says its key was created at revision ${e.createRevision}, which holds another key (a damaged key?)`;
-    out.push({ page: e.page, reason, from: e, to: { main: e.main, sub: e.sub + 1 } });
-  }
-  return out;
-}
-
-function inDamaged(e: Rev, damaged: DamagedRange[]): boolean {
-  return damaged.some((d) => (d.from === null || compareRev(e, d.from) >= 0) && (d.to === null || compareRev(e, d.to) < 0));
-}
-
-/** etcd's finishedCompactRev (0 when it never compacted), or null when the meta bucket cannot be read. */
-function compactRevisionOf(pf: PageFile, meta: BucketRef | null): number | null {
-  if (meta === null) return null;
-  let found: number | null = 0;
-  walkTree(pf, meta, {
-    leaf(node) {
-      for (let i = 0; i < node.count; i++) {
-        try {
-          if (compareBytes(node.key(i), utf8('finishedCompactRev')) === 0) found = parseRevisionKey(node.value(i))?.main ?? found;
-        } catch {
-          found = null; // a damaged element could be the one
-        }
-      }
-    },
-    damaged() {
-      found = null;
-    },
-  }, new Set());
-  return found;
 }
 
 export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePlan {
@@ -295,17 +179,3 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
   return { metaDamaged: meta === null, pages: pf, notes, damaged, entries, inlineValues: walked?.inlineValues ?? new Map(), compactRevision: compact ?? 0, revision: Math.max(newest, compact ?? 0) };
 }
 
-/** Whether a damaged range could hold a revision of this key newer than `latest` (at or below `atRevision`). */
-export function mayBeSuperseded(latest: Rev, damaged: DamagedRange[], atRevision: number): boolean {
-  const after: Rev = { main: latest.main, sub: latest.sub + 1 };
-  return damaged.some((d) => (d.to === null || compareRev(after, d.to) < 0) && (atRevision === 0 || d.from === null || d.from.main <= atRevision));
-}
-
-/** `revisions 57..63`, for a damaged range (to is exclusive). */
-export function describeRange(d: DamagedRange): string {
-  const last = d.to === null ? null : d.to.sub > 0 ? d.to.main : d.to.main - 1;
-  if (d.from === null && last === null) return 'any revision';
-  if (d.from === null) return `revisions up to ${last}`;
-  if (last === null) return `revisions ${d.from.main} and later`;
-  return `revisions ${d.from.main}..${last}`;
-}

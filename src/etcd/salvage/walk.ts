@@ -4,7 +4,6 @@
  * holds keys from its own branch key up to the next one), and the walk continues with its
  * siblings.
  */
-import { compareBytes } from '../../bytes.ts';
 import type { BucketRef } from '../bbolt/db.ts';
 import type { Node } from '../bbolt/node.ts';
 import type { PageFile } from './pages.ts';
@@ -84,9 +83,4 @@ function previousKey(keys: (Uint8Array | null)[], i: number): Uint8Array | null 
 function nextKey(keys: (Uint8Array | null)[], i: number): Uint8Array | null {
   for (let j = i + 1; j < keys.length; j++) if (keys[j] !== null) return keys[j]!;
   return null;
-}
-
-/** Whether `key` lies inside `bounds`. */
-export function within(key: Uint8Array, b: KeyBounds): boolean {
-  return (b.from === null || compareBytes(key, b.from) >= 0) && (b.to === null || compareBytes(key, b.to) < 0);
 }

@@ -1,0 +1,64 @@
+/**
+ * Damaged revision ranges: what a page that could not be read could have held, and what that means
+ * for a key whose newest surviving revision is older than such a range.
+ */
+import { compareRev, type KeyEntry, type Rev } from './key-entries.ts';
+
+/** A page that could not be read, or whose elements partly could not, and the revisions it could have held. */
+export interface DamagedRange {
+  page: number;
+  reason: string;
+  /** Inclusive; null = from the first revision. */
+  from: Rev | null;
+  /** Exclusive; null = up to the newest. */
+  to: Rev | null;
+}
+
+/**
+ * A put names its key's creation revision; when that revision is readable and names another key,
+ * one of the two had a byte flipped inside its key (it still parsed). Both are kept, but the later
+ * revision is reported, so keys whose newest revision it might really be say mayBeSuperseded.
+ */
+export function renamedEntries(entries: KeyEntry[], damaged: DamagedRange[], compactRevision: number): DamagedRange[] {
+  const byMain = new Map<number, KeyEntry[]>();
+  for (const e of entries) {
+    const list = byMain.get(e.main);
+    if (list === undefined) byMain.set(e.main, [e]);
+    else list.push(e);
+  }
+  const out: DamagedRange[] = [];
+  const putKeys = new Set(entries.filter((e) => !e.tombstone).map((e) => e.name));
+  for (const e of entries) {
+    // A delete always follows a put of its key, which compaction keeps while the delete is newer
+    // (unless that put could lie in an earlier damaged range).
+    if (e.tombstone && !putKeys.has(e.name) && !damaged.some((d) => d.from === null || compareRev(d.from, e) < 0)) {
+      out.push({ page: e.page, reason: `revision ${e.main}_${e.sub} deletes a key no revision puts (a damaged key?)`, from: e, to: { main: e.main, sub: e.sub + 1 } });
+    }
+    if (e.tombstone || e.createRevision === e.main || e.createRevision <= compactRevision) continue;
+    const created = byMain.get(e.createRevision);
+    if (created === undefined || created.some((c) => c.name === e.name)) continue;
+    if (inDamaged({ main: e.createRevision, sub: 0 }, damaged)) continue;
+    const reason = `revision ${e.main}_${e.sub} says its key was created at revision ${e.createRevision}, which holds another key (a damaged key?)`;
+    out.push({ page: e.page, reason, from: e, to: { main: e.main, sub: e.sub + 1 } });
+  }
+  return out;
+}
+
+export function inDamaged(e: Rev, damaged: DamagedRange[]): boolean {
+  return damaged.some((d) => (d.from === null || compareRev(e, d.from) >= 0) && (d.to === null || compareRev(e, d.to) < 0));
+}
+
+/** Whether a damaged range could hold a revision of this key newer than `latest` (at or below `atRevision`). */
+export function mayBeSuperseded(latest: Rev, damaged: DamagedRange[], atRevision: number): boolean {
+  const after: Rev = { main: latest.main, sub: latest.sub + 1 };
+  return damaged.some((d) => (d.to === null || compareRev(after, d.to) < 0) && (atRevision === 0 || d.from === null || d.from.main <= atRevision));
+}
+
+/** `revisions 57..63`, for a damaged range (to is exclusive). */
+export function describeRange(d: DamagedRange): string {
+  const last = d.to === null ? null : d.to.sub > 0 ? d.to.main : d.to.main - 1;
+  if (d.from === null && last === null) return 'any revision';
+  if (d.from === null) return `revisions up to ${last}`;
+  if (last === null) return `revisions ${d.from.main} and later`;
+  return `revisions ${d.from.main}..${last}`;
+}
