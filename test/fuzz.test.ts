@@ -1,6 +1,7 @@
 // Every fuzz target (test/fuzz/targets.ts) at a small fixed seed and count: each input gives a
 // value or a typed error, in time. The long campaign is `npm run fuzz` (see README). Inputs that
-// once failed are kept in test/fuzz/regressions/<target>/ and replayed here.
+// once failed are kept in test/fuzz/regressions/<target>/ and replayed here (whole snapshots as
+// byte patches of vectors/salvage/snapshot.db).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,16 @@ const REGRESSIONS = 'test/fuzz/regressions';
 
 after(() => rmSync(scratchPath(), { force: true }));
 
+/** A kept input: raw bytes, or (for whole snapshots) byte patches of a vectors/ file, cut to a length. */
+function regressionInput(path: string): Uint8Array {
+  if (path.endsWith('.bin')) return new Uint8Array(readFileSync(path));
+  const p = JSON.parse(readFileSync(path, 'utf8')) as { base: string; length: number; patches: [number, string][] };
+  const out = new Uint8Array(p.length);
+  out.set(new Uint8Array(readFileSync(p.base)).subarray(0, p.length));
+  for (const [at, hex] of p.patches) out.set(Buffer.from(hex, 'hex'), at);
+  return out;
+}
+
 describe('fuzz targets at a fixed seed', () => {
   for (const target of TARGETS) {
     test(`${target.name}: ${target.testRuns} inputs (${target.what})`, async () => {
@@ -25,9 +36,9 @@ describe('fuzz targets at a fixed seed', () => {
 
     const dir = join(REGRESSIONS, target.name);
     if (!existsSync(dir)) continue;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.bin')).sort()) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.bin') || f.endsWith('.patch.json')).sort()) {
       test(`${target.name}: regression ${file}`, async () => {
-        const problem = await runOne(target, await target.setup(), new Uint8Array(readFileSync(join(dir, file))), TIME_LIMIT_MS);
+        const problem = await runOne(target, await target.setup(), regressionInput(join(dir, file)), TIME_LIMIT_MS);
         assert.equal(problem, null);
       });
     }

@@ -168,7 +168,7 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
   }
   const compact = compactRevisionOf(pf, buckets.meta);
   // Compaction may remove a creation revision while another key of its transaction stays.
-  if (compact !== null) damaged.push(...renamedEntries(entries, damaged, compact));
+  if (compact !== null) damaged.push(...renamedEntries(entries, compact));
   if (meta === null && foundTree !== undefined && damaged.length === 1 && newestAnywhere <= newest) {
     // No meta page says which tree is current (with a valid meta, its damaged root says the current
     // tree is damaged): a whole found tree holding the newest revision of any page is taken as current.
