@@ -78,7 +78,7 @@ objects of a listing could not be read or written (the others were printed or wr
 is it stale (would the apiserver rewrite it)? Prints one record per key, then a summary.
 
 Usage:
-  k8s-enc verify (--snapshot FILE | --endpoints URLS) -c CONFIG [-o table|ndjson]
+  k8s-enc verify (--snapshot FILE | --endpoints URLS) -c CONFIG [-o table|ndjson] [--report FILE.html]
 
 Examples:
   # After rotating keys: is anything left under the old key, or still in plaintext?
@@ -87,9 +87,15 @@ Examples:
   # Machine-readable records, then find the failures
   k8s-enc verify --endpoints http://127.0.0.1:2379 -c enc.yaml -o ndjson | jq 'select(.status=="error")'
 
+  # Evidence for an audit: one self-contained HTML page (chart, totals, failed and stale keys)
+  k8s-enc verify --snapshot snapshot.db -c encryption-config.yaml --report verify-report.html
+
 Options:
   -o, --output FORMAT       table (default) or ndjson: {"key","resource","status","provider","keyName","stale","error"}
                             per line, then {"summary":{…}}
+      --report FILE.html    also write an HTML report: source (snapshot sha256 and revision, or endpoints),
+                            config sha256 (never a key), date, values per resource by provider/key, failed
+                            and stale keys; no script or external asset; written 0600, atomically
 ${CONFIG}
 ${SOURCE}
 

@@ -14,8 +14,18 @@ export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'> & {
   /** `--salvage` only: a damaged page could have held a newer revision (or the delete) of this key. */
   mayBeSuperseded?: true;
 };
-/** What the summary and the progress line need of a record. */
-export type VerifyMark = Pick<VerifyRecord, 'status' | 'provider' | 'keyName' | 'stale' | 'mayBeSuperseded'>;
+/**
+ * What the summary, the progress line and the HTML report need of a record: the key and error
+ * only where the report lists them (failed or stale values).
+ */
+export type VerifyMark = Pick<VerifyRecord, 'status' | 'provider' | 'keyName' | 'stale' | 'resource' | 'mayBeSuperseded'> &
+  Partial<Pick<VerifyRecord, 'key' | 'error'>>;
+
+function markOf(rec: VerifyRecord): VerifyMark {
+  const { status, provider, keyName, stale, resource } = rec;
+  const mark: VerifyMark = { status, provider, keyName, stale, resource, ...(rec.mayBeSuperseded && { mayBeSuperseded: true }) };
+  return status === 'error' || stale === true ? { ...mark, key: rec.key, error: rec.error } : mark;
+}
 export type VerifyFormat = 'table' | 'ndjson';
 
 const COLUMNS = [10, 10, 12, 6] as const;
@@ -61,7 +71,7 @@ export async function verifyChunk(
   let text = '';
   const marks: VerifyMark[] = [];
   for (const rec of await recordsOf(items, reader, etcdPrefix)) {
-    marks.push({ status: rec.status, provider: rec.provider, keyName: rec.keyName, stale: rec.stale, ...(rec.mayBeSuperseded && { mayBeSuperseded: true }) });
+    marks.push(markOf(rec));
     text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec);
   }
   return { text, marks };

@@ -18,11 +18,22 @@ export async function readInputFile(path: string): Promise<Uint8Array> {
 }
 
 export async function loadConfig(command: string, p: Parsed): Promise<EncryptionConfig> {
+  return (await loadConfigFile(command, p)).config;
+}
+
+/** The parsed config with the path and bytes it came from (the verify report prints their sha256). */
+export async function loadConfigFile(command: string, p: Parsed): Promise<{ config: EncryptionConfig; path: string; bytes: Uint8Array }> {
   const path = str(p, 'encryption-provider-config');
   if (path === undefined || path === '') {
     throw new UsageError(command, '--encryption-provider-config (-c) is required: the EncryptionConfiguration the apiserver uses');
   }
-  return parseEncryptionConfig(await readInputFile(path), path);
+  const bytes = await readInputFile(path);
+  return { config: parseEncryptionConfig(bytes, path), path, bytes };
+}
+
+/** `--endpoints a,b`: the URLs, blanks dropped. */
+export function endpointList(flag: string): string[] {
+  return flag.split(',').map((e) => e.trim()).filter((e) => e !== '');
 }
 
 export function revisionOf(command: string, p: Parsed): number | undefined {
@@ -47,7 +58,7 @@ export async function openSource(command: string, p: Parsed): Promise<EtcdSource
     return openSnapshot(snapshot, { skipHashCheck: flag(p, 'skip-hash-check'), overlapHashCheck: true });
   }
   if (flag(p, 'salvage')) throw new UsageError(command, '--salvage reads --snapshot files; a live etcd has its own repair tools');
-  const list = endpoints!.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const list = endpointList(endpoints!);
   if (list.length === 0) throw new UsageError(command, '--endpoints needs at least one URL');
   // Loaded on demand: the gRPC client is only needed for live clusters.
   const { openEndpoints } = await import('../etcd/live.ts');

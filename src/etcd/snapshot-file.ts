@@ -52,7 +52,7 @@ export async function openDatabaseFile(
  * long. One reused 1 MiB buffer: snapshots may be GiBs, and a fresh buffer per chunk grew RSS by
  * hundreds of MB before the collector caught up.
  */
-function sha256Prefix(path: string, length: number): Promise<Uint8Array> {
+export function sha256Prefix(path: string, length: number): Promise<Uint8Array> {
   const worker = new Worker(HASH_WORKER, { eval: true, workerData: { path, length }, execArgv: [], stdout: false, stderr: false });
   return new Promise((resolve, reject) => {
     let result: Uint8Array | K8sEncError | undefined;

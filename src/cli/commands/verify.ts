@@ -5,14 +5,15 @@ import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
 import { startProgress } from '../progress.ts';
-import { loadConfig, openSource, revisionOf } from '../sources.ts';
+import { loadConfigFile, openSource, revisionOf } from '../sources.ts';
 import { createValueReader } from '../../value/reader.ts';
 import { cell, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 import { EXIT_DAMAGED, isSalvage, writeSalvageReport } from '../salvage-report.ts';
+import { startReport } from '../verify-report-file.ts';
 
-const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, workers: { type: 'string' } } as const;
+const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, workers: { type: 'string' }, report: { type: 'string' } } as const;
 
 export type { VerifyRecord } from '../scan-format.ts';
 
@@ -57,7 +58,8 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const revision = revisionOf('verify', p);
   const workers = scanWorkerCount('verify', str(p, 'workers'));
-  const config = await loadConfig('verify', p);
+  const { config, path: configPath, bytes: configBytes } = await loadConfigFile('verify', p);
+  const report = await startReport('verify', str(p, 'report'));
   const kms = connectKmsPlugins('verify', p, config);
   const source = await openSource('verify', p);
   const reader = createValueReader(config, etcdPrefix, kms.options);
@@ -83,12 +85,14 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
         summarize(summary, mark);
         if (mark.mayBeSuperseded) superseded++;
         progress.tick(mark.status === 'error');
+        report?.add(mark);
       }
       if (header !== '') await io.stdout.write(header);
       header = '';
       await io.stdout.write(text);
     }
     if (header !== '') await io.stdout.write(header);
+    await report?.write(summary, { source, snapshot: str(p, 'snapshot'), endpoints: str(p, 'endpoints'), configPath, configBytes, etcdPrefix });
   } finally {
     await progress.done();
     kms.close();
