@@ -14,6 +14,7 @@ type Builtins = {
   'node:module': typeof import('node:module');
   'node:path': typeof import('node:path');
   'node:url': typeof import('node:url');
+  'node:worker_threads': typeof import('node:worker_threads');
 };
 
 export const isNode: boolean = typeof process !== 'undefined' && process.versions?.node !== undefined;

@@ -1,45 +1,69 @@
-import { Worker } from 'node:worker_threads';
 import { toHex } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
+import { nodeBuiltin } from '../node-only.ts';
+import type { BlockFile } from './bbolt/block-file.ts';
 import { RandomAccessFile } from './bbolt/file.ts';
 
 const SHA256_SIZE = 32;
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
+export interface DatabaseFileOptions {
+  skipHashCheck?: boolean;
+  /** Leave the trailer check to the caller: `hashCheck()` makes it (see openSnapshot's overlapHashCheck). */
+  deferHashCheck?: boolean;
+}
+
+/** A file's bbolt part: where it ends, whether a sha256 trailer was there, and its check if deferred. */
+export interface DatabaseExtent {
+  dataSize: number;
+  hasHash: boolean;
+  hashCheck: (() => Promise<void>) | null;
+}
+
 /**
- * Opens a bbolt file and finds where the database ends: `etcdctl snapshot save` appends a sha256
- * of the database, recognised (as etcdutl does) by size mod 512 == 32; a member `db` has none.
- * The hash is checked before this returns, or, with `deferHashCheck`, by `hashCheck()` (which
- * starts it in a worker thread, so that the caller can read the file meanwhile).
+ * Finds where the database in `file` ends: `etcdctl snapshot save` appends a sha256 of the
+ * database, recognised (as etcdutl does) by size mod 512 == 32; a member `db` has none. The
+ * trailer is checked with `sha256Of(length)`, the hash of the file's first `length` bytes, before
+ * this returns, or, with `deferHashCheck`, by the returned `hashCheck()`.
  */
+export async function checkDatabaseFile(
+  file: BlockFile,
+  opts: DatabaseFileOptions,
+  sha256Of: (length: number) => Promise<Uint8Array>,
+): Promise<DatabaseExtent> {
+  const name = file.path;
+  if (file.size >= 4 && file.read(0, 4).every((b, i) => b === ZIP_MAGIC[i])) {
+    const msg = `${name} is a zip archive (a k3s/rke2 snapshot?): unzip it first and read the snapshot file inside`;
+    throw new K8sEncError('ERR_INPUT', msg, { file: name });
+  }
+  const hasHash = file.size % 512 === SHA256_SIZE;
+  const dataSize = hasHash ? file.size - SHA256_SIZE : file.size;
+  let hashCheck: (() => Promise<void>) | null = null;
+  if (hasHash && opts.skipHashCheck !== true) {
+    const want = file.read(dataSize, SHA256_SIZE).slice();
+    hashCheck = async () => {
+      const got = await sha256Of(dataSize);
+      if (toHex(want) !== toHex(got)) {
+        const msg = `snapshot sha256 mismatch: the trailer says ${toHex(want)}, the data hashes to ${toHex(got)} (--skip-hash-check reads it anyway)`;
+        throw new K8sEncError('ERR_SNAPSHOT_HASH', msg, { file: name });
+      }
+    };
+    if (opts.deferHashCheck !== true) {
+      await hashCheck();
+      hashCheck = null;
+    }
+  }
+  return { dataSize, hasHash, hashCheck };
+}
+
+/** Opens a bbolt file on Node (a snapshot or a member `db`); the trailer is hashed in a worker thread. */
 export async function openDatabaseFile(
   path: string,
-  opts: { skipHashCheck?: boolean; deferHashCheck?: boolean } = {},
-): Promise<{ file: RandomAccessFile; dataSize: number; hasHash: boolean; hashCheck: (() => Promise<void>) | null }> {
+  opts: DatabaseFileOptions = {},
+): Promise<{ file: RandomAccessFile } & DatabaseExtent> {
   const file = RandomAccessFile.open(path);
   try {
-    if (file.size >= 4 && file.read(0, 4).every((b, i) => b === ZIP_MAGIC[i])) {
-      const msg = `${path} is a zip archive (a k3s/rke2 snapshot?): unzip it first and read the snapshot file inside`;
-      throw new K8sEncError('ERR_INPUT', msg, { file: path });
-    }
-    const hasHash = file.size % 512 === SHA256_SIZE;
-    const dataSize = hasHash ? file.size - SHA256_SIZE : file.size;
-    let hashCheck: (() => Promise<void>) | null = null;
-    if (hasHash && opts.skipHashCheck !== true) {
-      const want = file.read(dataSize, SHA256_SIZE).slice();
-      hashCheck = async () => {
-        const got = await sha256Prefix(path, dataSize);
-        if (toHex(want) !== toHex(got)) {
-          const msg = `snapshot sha256 mismatch: the trailer says ${toHex(want)}, the data hashes to ${toHex(got)} (--skip-hash-check reads it anyway)`;
-          throw new K8sEncError('ERR_SNAPSHOT_HASH', msg, { file: path });
-        }
-      };
-      if (opts.deferHashCheck !== true) {
-        await hashCheck();
-        hashCheck = null;
-      }
-    }
-    return { file, dataSize, hasHash, hashCheck };
+    return { file, ...(await checkDatabaseFile(file, opts, (length) => sha256Prefix(path, length))) };
   } catch (e) {
     file.close();
     throw e;
@@ -53,6 +77,7 @@ export async function openDatabaseFile(
  * hundreds of MB before the collector caught up.
  */
 export function sha256Prefix(path: string, length: number): Promise<Uint8Array> {
+  const { Worker } = nodeBuiltin('node:worker_threads');
   const worker = new Worker(HASH_WORKER, { eval: true, workerData: { path, length }, execArgv: [], stdout: false, stderr: false });
   return new Promise((resolve, reject) => {
     let result: Uint8Array | K8sEncError | undefined;

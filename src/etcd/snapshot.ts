@@ -1,7 +1,7 @@
 import { equalBytes, fromUtf8, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { BoltDb, missingBucket, type BucketRef } from './bbolt/db.ts';
-import { RandomAccessFile } from './bbolt/file.ts';
+import { BlockFile } from './bbolt/block-file.ts';
 import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
 import { fromLatin1, indexKeyBucket, type KeyIndex } from './mvcc/key-index.ts';
 import { parseRevisionKey } from './mvcc/revision.ts';
@@ -48,6 +48,14 @@ export interface ScanPlan {
  */
 export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean; overlapHashCheck?: boolean } = {}): Promise<SnapshotSource> {
   const { file, dataSize, hashCheck } = await openDatabaseFile(path, { ...opts, deferHashCheck: opts.overlapHashCheck === true });
+  return snapshotOver(file, dataSize, hashCheck);
+}
+
+/**
+ * The source over an opened file whose first `dataSize` bytes are the database, `hashCheck` the
+ * deferred trailer check if any (see overlapHashCheck); closes the file on failure.
+ */
+export async function snapshotOver(file: BlockFile, dataSize: number, hashCheck: (() => Promise<void>) | null = null): Promise<SnapshotSource> {
   try {
     const db = new BoltDb(file, dataSize);
     const keyBucket = db.bucket(db.root, utf8('key'));
@@ -56,7 +64,7 @@ export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean
   } catch (e) {
     file.close();
     if (hashCheck !== null) await hashCheck();
-    if (e instanceof K8sEncError) e.with({ file: path });
+    if (e instanceof K8sEncError) e.with({ file: file.path });
     throw e;
   }
 }
@@ -203,7 +211,7 @@ export class SnapshotSource implements EtcdSource {
    */
   read(locations: readonly ValueLocation[]): ScanItem[] {
     // Group by file block (a counting sort: linear, no comparator calls) so each block is read once.
-    const perPage = this.db.meta.pageSize / RandomAccessFile.BLOCK_SIZE;
+    const perPage = this.db.meta.pageSize / BlockFile.BLOCK_SIZE;
     const blocks = new Uint32Array(locations.length);
     let maxBlock = 0;
     let bytes = 0;

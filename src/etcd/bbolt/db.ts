@@ -1,6 +1,6 @@
 import { compareBytes } from '../../bytes.ts';
 import { K8sEncError } from '../../errors.ts';
-import type { RandomAccessFile } from './file.ts';
+import type { BlockFile } from './block-file.ts';
 import { readMeta, u64AsNumber, type Meta } from './meta.ts';
 import { BUCKET_LEAF_FLAG, Node, PAGE_HEADER_SIZE, corrupt } from './node.ts';
 
@@ -18,7 +18,7 @@ export class BoltDb {
   readonly meta: Meta;
 
   constructor(
-    private readonly file: RandomAccessFile,
+    private readonly file: BlockFile,
     /** Bytes of the file that belong to the database (a snapshot's sha256 trailer excluded). */
     private readonly dataSize: number,
   ) {

@@ -1,5 +1,5 @@
 import { K8sEncError } from '../../errors.ts';
-import type { RandomAccessFile } from './file.ts';
+import type { BlockFile } from './block-file.ts';
 
 /** bbolt's meta page body (SPEC §6.2), read from byte 16 of page 0 or page 1. */
 export interface Meta {
@@ -58,7 +58,7 @@ export function parseMeta(body: Uint8Array, page: number): Meta | string {
   return { littleEndian: le, pageSize, rootPgid, pgid, txid: dv.getBigUint64(48, le), page };
 }
 
-function metaAt(file: RandomAccessFile, dataSize: number, pageOffset: number, page: number): Meta | string {
+function metaAt(file: BlockFile, dataSize: number, pageOffset: number, page: number): Meta | string {
   if (pageOffset + META_OFFSET + META_SIZE > dataSize) return 'file too short for a meta page';
   return parseMeta(file.read(pageOffset + META_OFFSET, META_SIZE), page);
 }
@@ -67,7 +67,7 @@ function metaAt(file: RandomAccessFile, dataSize: number, pageOffset: number, pa
  * bbolt's choice: the valid meta with the higher txid, else the other one. Page 1's position
  * depends on the page size, which a corrupt meta 0 cannot tell us, so then candidates are probed.
  */
-export function readMeta(file: RandomAccessFile, dataSize: number): Meta {
+export function readMeta(file: BlockFile, dataSize: number): Meta {
   const meta0 = metaAt(file, dataSize, 0, 0);
   let meta1: Meta | string = 'no page size candidate holds a valid meta';
   if (typeof meta0 !== 'string') {
