@@ -40,7 +40,7 @@ function tableRow(r: VerifyRecord): string {
 export const storedBytes = (item: ScanItem): number => (item.ok ? item.entry.value.length : 0);
 
 /** The chunk's records in order: its values decrypted in one batch per resource, then decoded one by one. */
-async function recordsOf(items: ScanItem[], reader: ValueReader, etcdPrefix: string): Promise<VerifyRecord[]> {
+export async function verifyRecords(items: ScanItem[], reader: ValueReader, etcdPrefix: string): Promise<VerifyRecord[]> {
   const values = items.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value }] : []));
   const reports = await reader.readMany(values, { decode: false });
   let k = 0;
@@ -70,7 +70,7 @@ export async function verifyChunk(
 ): Promise<{ text: string; marks: VerifyMark[] }> {
   let text = '';
   const marks: VerifyMark[] = [];
-  for (const rec of await recordsOf(items, reader, etcdPrefix)) {
+  for (const rec of await verifyRecords(items, reader, etcdPrefix)) {
     marks.push(markOf(rec));
     text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec);
   }

@@ -8,7 +8,7 @@ import { sha256Prefix } from '../etcd/snapshot-file.ts';
 import { UsageError } from './args.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { endpointList } from './sources.ts';
-import type { VerifySummary } from './commands/verify.ts';
+import type { VerifySummary } from './verify-summary.ts';
 import { VerifyReportCollector, type ReportSource } from './verify-report.ts';
 
 export interface ReportContext {

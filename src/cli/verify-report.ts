@@ -4,11 +4,12 @@
  * no external asset, a Content-Security-Policy that forbids loading anything. The totals are the
  * run's summary, the rows and lists come from the same records `-o ndjson` prints.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { toBase64, utf8 } from '../bytes.ts';
 import { chartSvg, providerLabel, SEGMENTS, type ChartRow } from './report-chart.ts';
 import { escapeHtml } from './html.ts';
 import type { VerifyMark } from './scan-format.ts';
-import type { VerifySummary } from './commands/verify.ts';
+import type { VerifySummary } from './verify-summary.ts';
 
 export type ReportSource =
   | { kind: 'snapshot'; path: string; sha256: string; revision: number }
@@ -142,7 +143,7 @@ function list(title: string, items: readonly Listed[], withError: boolean): stri
 
 function page(body: string): string {
   // Only this stylesheet may apply; nothing may load, run or be submitted.
-  const styleHash = createHash('sha256').update(CSS).digest('base64');
+  const styleHash = toBase64(sha256(utf8(CSS)));
   const csp = `default-src 'none'; style-src 'sha256-${styleHash}'; img-src 'none'; form-action 'none'; base-uri 'none'`;
   return `<!doctype html>
 <html lang="en">

@@ -8,6 +8,7 @@ import { startProgress } from '../progress.ts';
 import { loadConfigFile, openSource, revisionOf } from '../sources.ts';
 import { createValueReader } from '../../value/reader.ts';
 import { cell, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
+import { newSummary, summarize, summaryLines } from '../verify-summary.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 import { EXIT_DAMAGED, isSalvage, writeSalvageReport } from '../salvage-report.ts';
@@ -16,40 +17,7 @@ import { startReport } from '../verify-report-file.ts';
 const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, workers: { type: 'string' }, report: { type: 'string' } } as const;
 
 export type { VerifyRecord } from '../scan-format.ts';
-
-export interface VerifySummary {
-  keys: number;
-  ok: number;
-  plaintext: number;
-  failed: number;
-  stale: number;
-  byProvider: { provider: string | null; keyName: string | null; values: number; stale: number; failed: number }[];
-}
-
-function summarize(s: VerifySummary, r: VerifyMark): void {
-  s.keys++;
-  if (r.status === 'ok') s.ok++;
-  else if (r.status === 'plaintext') s.plaintext++;
-  else s.failed++;
-  if (r.stale === true) s.stale++;
-  let row = s.byProvider.find((b) => b.provider === r.provider && b.keyName === r.keyName);
-  if (!row) s.byProvider.push((row = { provider: r.provider, keyName: r.keyName, values: 0, stale: 0, failed: 0 }));
-  row.values++;
-  if (r.stale === true) row.stale++;
-  if (r.status === 'error') row.failed++;
-}
-
-async function writeTableSummary(out: Output, s: VerifySummary): Promise<void> {
-  const lines = [
-    '',
-    `${s.keys} keys: ${s.ok} encrypted, ${s.plaintext} plaintext, ${s.failed} failed; ${s.stale} stale`,
-    ['PROVIDER', 'KEY-NAME', 'VALUES', 'STALE'].map(cell).join(' ') + ' FAILED',
-    ...s.byProvider.map(
-      (b) => [b.provider ?? '(unknown)', b.keyName ?? '-', String(b.values), String(b.stale)].map(cell).join(' ') + ` ${b.failed}`,
-    ),
-  ];
-  await out.write(lines.join('\n') + '\n');
-}
+export type { VerifySummary } from '../verify-summary.ts';
 
 export async function verifyCommand(argv: string[], io: CliIo): Promise<number> {
   const p = parseCommandArgs('verify', argv, OPTIONS);
@@ -63,7 +31,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const kms = connectKmsPlugins('verify', p, config);
   const source = await openSource('verify', p);
   const reader = createValueReader(config, etcdPrefix, kms.options);
-  const summary: VerifySummary = { keys: 0, ok: 0, plaintext: 0, failed: 0, stale: 0, byProvider: [] };
+  const summary = newSummary();
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
   let superseded = 0;
@@ -99,7 +67,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
     await source.close();
   }
   if (format === 'ndjson') await io.stdout.write(JSON.stringify({ summary }) + '\n');
-  else await writeTableSummary(io.stdout, summary);
+  else await io.stdout.write(['', ...summaryLines(summary)].join('\n') + '\n');
   if (isSalvage(source) && (await writeSalvageReport(io.stderr, source, superseded))) return EXIT_DAMAGED;
   return summary.failed > 0 ? EXIT_VERIFY_FAILED : EXIT_OK;
 }
