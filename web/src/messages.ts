@@ -1,5 +1,6 @@
 /** What the page and its snapshot worker say to each other (structured clone: plain data and the File). */
 import type { ChartRow } from '../../src/cli/report-chart.ts';
+import type { VerifyRecord } from '../../src/cli/scan-format.ts';
 import type { VerifySummary } from '../../src/cli/verify-summary.ts';
 
 export type ToWorker =
@@ -7,15 +8,7 @@ export type ToWorker =
   | { type: 'object'; index: number };
 
 /** One verify record, as `k8s-enc verify -o ndjson` prints it. */
-export interface PageRecord {
-  key: string;
-  resource: string | null;
-  status: 'ok' | 'plaintext' | 'error';
-  provider: string | null;
-  keyName: string | null;
-  stale: boolean | null;
-  error: string | null;
-}
+export type PageRecord = VerifyRecord;
 
 export interface ObjectView {
   key: string;
