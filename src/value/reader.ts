@@ -191,6 +191,12 @@ export function checkReport(r: ValueReport): ValueReport {
   return checked;
 }
 
+/** A failed report as the error a one-value read throws: our words, then the apiserver's own text when they differ. */
+export function reportError(r: ValueReport): K8sEncError {
+  const upstream = r.upstreamError === undefined ? '' : ` (apiserver: ${r.upstreamError})`;
+  return new K8sEncError(r.code ?? 'ERR_INPUT', (r.error ?? '') + upstream, { etcdKey: r.key });
+}
+
 /**
  * Adds the decoded object to a report of a successful read (or turns it into a decode error).
  * Scans read a chunk with `decode: false` and decode each value just before printing it, so each

@@ -4,10 +4,10 @@
  * their plugin, which a page cannot reach: for them the page says what the value is and what to run.
  */
 import { fromUtf8, utf8 } from '../../src/bytes.ts';
-import { parseValueInput } from '../../src/cli/input.ts';
-import { describeValue } from '../../src/cli/value-description.ts';
-import { parseValuePrefix } from '../../src/cli/value-prefix.ts';
-import { createValueReader } from '../../src/cli/value-reader.ts';
+import { parseValueInput } from '../../src/value/input.ts';
+import { describeValue } from '../../src/value/describe.ts';
+import { parseValuePrefix } from '../../src/value/prefix.ts';
+import { createValueReader, reportError } from '../../src/value/reader.ts';
 import { parseEncryptionConfig } from '../../src/config/parse.ts';
 import { parseEtcdKey } from '../../src/etcd/keys.ts';
 import { K8sEncError } from '../../src/errors.ts';
@@ -36,11 +36,7 @@ export async function decryptOne(configText: string, input: Uint8Array, etcdKey:
     throw new K8sEncError('ERR_USAGE', `cannot tell the resource from etcd key ${JSON.stringify(key)}: expected ${etcdPrefix}/<resource>/[<namespace>/]<name> (see the etcd prefix)`);
   }
   const report = await createValueReader(config, etcdPrefix).read(keyBytes, value.value, resource);
-  if (report.status === 'error') {
-    // As `k8s-enc decrypt` reports it: our words, then the apiserver's own text when they differ.
-    const upstream = report.upstreamError === undefined ? '' : ` (apiserver: ${report.upstreamError})`;
-    throw new K8sEncError(report.code ?? 'ERR_INPUT', report.error + upstream, { etcdKey: report.key });
-  }
+  if (report.status === 'error') throw reportError(report); // as `k8s-enc decrypt` reports it
   const facts: [string, string][] = [
     ['input', value.format],
     ['provider', report.provider ?? '(unknown)'],

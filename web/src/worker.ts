@@ -7,7 +7,7 @@
 import { utf8 } from '../../src/bytes.ts';
 import { VerifyReportCollector } from '../../src/cli/verify-report.ts';
 import { verifyRecords } from '../../src/cli/scan-format.ts';
-import { createValueReader, decodeReport, type ValueReader } from '../../src/cli/value-reader.ts';
+import { createValueReader, decodeReport, type ValueReader } from '../../src/value/reader.ts';
 import { newSummary, summarize, summaryLines } from '../../src/cli/verify-summary.ts';
 import { parseEncryptionConfig } from '../../src/config/parse.ts';
 import { normalizeEtcdPrefix } from '../../src/etcd/keys.ts';

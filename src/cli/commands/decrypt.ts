@@ -1,13 +1,12 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { parseEtcdKey } from '../../etcd/keys.ts';
-import { K8sEncError } from '../../errors.ts';
 import { CONFIG_OPTIONS, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { INPUT_FORMATS, parseValueInput } from '../../value/input.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { formatObject } from '../object-output.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
-import { createValueReader, type ValueReport } from '../../value/reader.ts';
+import { createValueReader, reportError, type ValueReport } from '../../value/reader.ts';
 
 const OPTIONS = {
   ...CONFIG_OPTIONS,
@@ -47,8 +46,7 @@ export async function decryptCommand(argv: string[], io: CliIo): Promise<number>
     kms.close();
   }
   if (report.status === 'error') {
-    const upstream = report.upstreamError === undefined ? '' : ` (apiserver: ${report.upstreamError})`;
-    throw new K8sEncError(report.code ?? 'ERR_INPUT', report.error + upstream, { etcdKey: report.key });
+    throw reportError(report);
   }
   if (report.stale) {
     await io.stderr.write('note: stale: written with a provider or key other than the first configured one; the apiserver would rewrite it\n');
