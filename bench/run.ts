@@ -2,7 +2,7 @@
  * `npm run bench`: the Go baseline, the micro-benchmarks and the bulk runs in one process run,
  * printed as one table and written to bench/results.json. Options:
  *   --quick        fewer values and shorter micro runs, to check the harness itself
- *   --only=a,b     suites to run: go, bulk, snapshot, micro
+ *   --only=a,b     suites to run: go, bulk, snapshot, snapshot-2gib, rewrite, decode, micro
  */
 import { availableParallelism, cpus } from 'node:os';
 import { runBulk } from './bulk.ts';
@@ -12,6 +12,7 @@ import { runMicro } from './micro.ts';
 import { printTable, writeResults, type Row } from './results.ts';
 import { runSnapshot } from './snapshot.ts';
 import { runSnapshot2GiB } from './snapshot-2gib.ts';
+import { runRewrite } from './rewrite.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -25,6 +26,7 @@ const suites: { name: string; run: () => Promise<Row[]> | Row[] }[] = [
   { name: 'bulk', run: () => runBulk(values, BULK_SIZE, { reps: quick ? 1 : 3, nobleValues: 10_000 }) },
   { name: 'snapshot', run: () => runSnapshot({ secrets: values, size: BULK_SIZE, reps: quick ? 1 : 3 }) },
   { name: 'snapshot-2gib', run: () => runSnapshot2GiB() },
+  { name: 'rewrite', run: () => runRewrite({ secrets: values, size: BULK_SIZE, reps: quick ? 1 : 3 }) },
   { name: 'decode', run: async () => (await import('./decode.ts')).runDecode(values, BULK_SIZE, quick ? 1 : 3) },
   { name: 'micro', run: () => runMicro(SIZES, quick ? 0.05 : 0.25) },
 ];

@@ -19,7 +19,7 @@ const DIST = `${WORK_DIR}dist/`;
  * The compiled CLI, built into bench/.work/dist so that the repository's dist/ (which bin/k8s-enc.js
  * prefers) is left alone; tsx when the build fails.
  */
-function cliCommand(log: (s: string) => void): { argv: string[]; how: string } {
+export function cliCommand(log: (s: string) => void): { argv: string[]; how: string } {
   try {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', DIST], { stdio: 'ignore' });
   } catch {
@@ -33,14 +33,14 @@ function cliCommand(log: (s: string) => void): { argv: string[]; how: string } {
   return { argv: [process.execPath, '--import', 'tsx', 'src/cli/main.ts'], how: 'node (tsx)' };
 }
 
-interface Measured {
+export interface Measured {
   ms: number;
   rssMB: number;
   code: number;
 }
 
 /** One run with stdout to `out` (default /dev/null); time(1) writes its numbers to a file. */
-function measure(argv: string[], out = '/dev/null', env: Record<string, string> = {}): Promise<Measured> {
+export function measure(argv: string[], out = '/dev/null', env: Record<string, string> = {}): Promise<Measured> {
   const timeFile = `${WORK_DIR}time.txt`;
   const fd = openSync(out, 'w');
   const started = performance.now();

@@ -86,6 +86,17 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   return removed;
 }
 
+/**
+ * A temp file name beside `path` (for files written piece by piece, like `rewrite`'s new snapshot):
+ * removed by an interrupt until `release` is called, and recognised as stale by a later run.
+ */
+export function tempBeside(path: string): { tmp: string; release: () => void } {
+  installSignalCleanup();
+  const tmp = join(path, '..', `.k8s-enc-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  pending.add(tmp);
+  return { tmp, release: () => void pending.delete(tmp) };
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = join(path, '..');
   const tmp = join(dir, `.k8s-enc-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);

@@ -30,12 +30,16 @@ export interface BucketEdit {
 }
 
 /**
- * Copies `db` into a new snapshot at `outPath` (created 0600 through a temp file in the same
- * folder, renamed into place once synced; never over an existing file). `edits` is keyed by
- * top-level bucket name.
+ * Copies `db` into a new snapshot at `outPath` (created 0600 as `tmp`, by default a temp file in
+ * the same folder, moved into place once synced; never over an existing file). `edits` is keyed
+ * by top-level bucket name.
  */
-export async function writeSnapshotCopy(db: BoltDb, outPath: string, edits: ReadonlyMap<string, BucketEdit>): Promise<void> {
-  const tmp = join(dirname(outPath), `.${basename(outPath)}.${randomBytes(6).toString('hex')}.tmp`);
+export async function writeSnapshotCopy(
+  db: BoltDb,
+  outPath: string,
+  edits: ReadonlyMap<string, BucketEdit>,
+  tmp = join(dirname(outPath), `.${basename(outPath)}.${randomBytes(6).toString('hex')}.tmp`),
+): Promise<void> {
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   try {
     await (await open(tmp, flags, 0o600)).close();

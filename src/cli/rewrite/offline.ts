@@ -3,7 +3,9 @@
  * new revisions in a spool, then writes OUT from scratch: IN's buckets, the new revisions after
  * IN's current revision, and with `--compact` nothing but the latest revision of each key.
  */
+import { dirname } from 'node:path';
 import { fromUtf8 } from '../../bytes.ts';
+import { removeStaleTemps, tempBeside } from '../atomic-write.ts';
 import { BoltDb, missingBucket } from '../../etcd/bbolt/db.ts';
 import { utf8 } from '../../bytes.ts';
 import { decodeKeyValue, encodeKeyValue, KeyValueDecodeError } from '../../etcd/mvcc/keyvalue.ts';
@@ -46,7 +48,11 @@ function selected(setup: RewriteSetup, locations: ValueLocation[]): { loc: Value
 
 export async function rewriteSnapshot(o: OfflineOptions): Promise<void> {
   const { file, dataSize } = await openDatabaseFile(o.inPath, { skipHashCheck: o.skipHashCheck });
-  const spool = EntrySpool.beside(o.outPath);
+  await removeStaleTemps(dirname(o.outPath));
+  // Both beside OUT (its file system must hold OUT anyway), both removed by an interrupt.
+  const spoolName = tempBeside(o.outPath);
+  const outTemp = tempBeside(o.outPath);
+  const spool = new EntrySpool(spoolName.tmp);
   try {
     const db = new BoltDb(file, dataSize);
     const keyBucket = db.bucket(db.root, utf8('key'));
@@ -55,7 +61,11 @@ export async function rewriteSnapshot(o: OfflineOptions): Promise<void> {
     const { revision: current } = await source.info();
     // Every live key, not only the selected ones: --compact keeps the latest revision of each.
     const pass1 = await source.plan(new Uint8Array(0));
-    for (const p of pass1.problems) await o.report(p.etcdKey ?? '', p.message);
+    // Key bucket entries that belong to no key we can name: unreadable values of unknown resource.
+    for (const p of pass1.problems) {
+      o.tally.add('(unknown)', 'failed');
+      await o.report(p.etcdKey ?? '', p.message);
+    }
     const rewritten = new Set<string>();
     let next = current;
     const items = selected(o.setup, pass1.locations);
@@ -117,9 +127,11 @@ export async function rewriteSnapshot(o: OfflineOptions): Promise<void> {
       });
     }
     edits.set('key', keyEdit);
-    await writeSnapshotCopy(db, o.outPath, edits);
+    await writeSnapshotCopy(db, o.outPath, edits, outTemp.tmp);
   } finally {
     spool.remove();
+    spoolName.release();
+    outTemp.release();
     file.close();
   }
 }

@@ -3,9 +3,7 @@
  * made while the source is read but belong after all of its entries in the new file, and a
  * snapshot's worth of them must not sit in memory.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { K8sEncError } from '../../errors.ts';
 import type { BucketEntry } from '../../etcd/snapshot-writer.ts';
 
@@ -25,11 +23,6 @@ export class EntrySpool {
     } catch (e) {
       throw new K8sEncError('ERR_IO', `cannot create ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
     }
-  }
-
-  /** A spool beside `target`, so it lands on the same (presumably roomy) file system. */
-  static beside(target: string): EntrySpool {
-    return new EntrySpool(join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.spool`));
   }
 
   add(key: Uint8Array, value: Uint8Array): void {
