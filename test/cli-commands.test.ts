@@ -83,7 +83,7 @@ test('decrypt needs an etcd key; usage errors exit 2 with a hint', async () => {
 });
 
 test('--help on every command shows usage and examples', async () => {
-  for (const cmd of ['get', 'verify', 'decrypt', 'encrypt', 'inspect', 'keygen']) {
+  for (const cmd of ['get', 'verify', 'decrypt', 'encrypt', 'inspect', 'keygen', 'rewrite']) {
     const r = await runCli([cmd, '--help']);
     assert.equal(r.code, 0);
     assert.match(r.out, /Usage:/);

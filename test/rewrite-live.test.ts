@@ -146,6 +146,41 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
     }
   });
 
+  it('keys whose lease ends between our read and our transaction are gone, not rewritten back', async () => {
+    const { etcd, w, plain, lease } = await filled(30, { lease: true });
+    const source = await openEndpoints({ endpoints: [etcd.endpoint] });
+    try {
+      const setup = rewriteSetup({ config: config.config, newConfig: null, etcdPrefix: '/registry', resources: [], force: false, options: {} });
+      const tally = new RewriteTally();
+      let revoked = false;
+      await rewriteLive({
+        source,
+        prefix: utf8('/registry/'),
+        setup,
+        tally,
+        progress: { tick() {}, async note() {}, async done() {} },
+        dryRun: false,
+        batch: 8,
+        report: async (key, error) => assert.fail(`${key}: ${error}`),
+        wouldRewrite: async () => {},
+        beforeCommit: async () => {
+          if (!revoked) await w.revokeLease(lease!);
+          revoked = true;
+        },
+      });
+      // Every even-numbered Secret had the lease: etcd deleted them, and they must stay deleted.
+      assert.equal(tally.gone, 15);
+      assert.deepEqual(tally.total, { rewritten: 15, fresh: 0, failed: 0 });
+      const after = await state(w);
+      assert.deepEqual([...after.keys()].sort(), [...plain.keys()].filter((k) => Number(k.slice(-5)) % 2 === 1).sort());
+      for (const s of after.values()) assert.equal(s.prefix, KEY2);
+    } finally {
+      await source.close();
+      w.close();
+      await etcd.stop();
+    }
+  });
+
   it('a writer running during the whole rewrite keeps every one of its writes', async () => {
     const { etcd, w, plain } = await filled(300);
     try {

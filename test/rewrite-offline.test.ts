@@ -224,6 +224,15 @@ describe('rewrite --snapshot', { skip, timeout: 180_000 }, () => {
     assert.match(again.out, new RegExp(` 0 rewritten, ${all} already fresh, 0 failed`));
   });
 
+  it('--force rewrites fresh values too; RESOURCE limits what is touched', async () => {
+    const out = join(fx.dir, 'forced.db');
+    const r = await runCli(['rewrite', 'cm', '--snapshot', fx.inPath, '--out', out, '-c', fx.config.path, '--force']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^2 values: 2 rewritten, 0 already fresh, 0 failed/m);
+    assert.match(r.out, /^configmaps +2 +0 +0$/m);
+    assert.doesNotMatch(r.out, /secrets/);
+  });
+
   it('a value that cannot be read is reported with its key, left as it was, and the exit code is 3', async () => {
     const out = join(fx.dir, 'bad-out.db');
     const r = await runCli(['rewrite', 'secrets', '--snapshot', fx.badPath, '--out', out, '-c', fx.config.path, '--compact']);

@@ -76,6 +76,11 @@ export class EtcdWriter {
     return String(res['ID']);
   }
 
+  /** Ends a lease: etcd deletes the keys attached to it. */
+  async revokeLease(id: string): Promise<void> {
+    await this.call('Lease/LeaseRevoke', 'LeaseRevokeRequest', 'LeaseRevokeResponse', { ID: id });
+  }
+
   /** Every live key under `prefix` (all keys for ''), or at `revision`, decoded by protobufjs. */
   async range(prefix: string, revision = 0): Promise<{ revision: number; kvs: RangeKv[] }> {
     const key = Buffer.from(prefix === '' ? '\0' : prefix);
