@@ -18,7 +18,7 @@ const [snapshot = `${WORK_DIR}secrets-100000x2048.db`, config = `${WORK_DIR}encr
 if (!existsSync(snapshot)) throw new Error(`${snapshot} not found: build it with \`npx tsx bench/run.ts --only=snapshot\` or pass SNAPSHOT CONFIG`);
 
 const dir = await mkdtemp(join(tmpdir(), 'k8s-enc-web-bench-'));
-const chromium = await launchChromium();
+const chromium = await launchChromium({ protocolTimeout: 60 * 60_000 });
 try {
   const build = await buildWeb(dir);
   console.log(`page: ${build.bytes} bytes (${(build.bytes / 1024).toFixed(1)} KiB), gzip -9 ${build.gzipBytes} bytes (${(build.gzipBytes / 1024).toFixed(1)} KiB)`);

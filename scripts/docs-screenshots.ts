@@ -28,9 +28,10 @@ try {
   await page.click('[data-testid="objects"] li:nth-child(5) button');
   await page.waitForFunction(`!document.querySelector('[data-testid="output"]').hidden`);
   await page.click('[data-testid="decode-data"]');
-  const top = await page.$eval('[data-testid="summary"]', (e) => e.getBoundingClientRect().top + (globalThis as unknown as { scrollY: number }).scrollY);
-  const height = await page.evaluate('document.documentElement.scrollHeight');
-  await page.screenshot({ path: 'docs/web-page.png', clip: { x: 0, y: top - 90, width: 900, height: Number(height) - top + 90 }, captureBeyondViewport: true });
+  // From the "…or a whole snapshot" heading down: the inputs above it are empty boxes.
+  const top = Number(await page.evaluate(`[...document.querySelectorAll('h2')].find((h) => h.textContent.includes('whole snapshot')).getBoundingClientRect().top + scrollY - 8`));
+  const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+  await page.screenshot({ path: 'docs/web-page.png', clip: { x: 0, y: top, width: 900, height: height - top }, captureBeyondViewport: true });
 
   const config = join(dir, 'without-key2.yaml');
   writeFileSync(config, readFileSync(CONFIG, 'utf8').replace(/\n *- name: key2\n *secret: \S+/, ''));

@@ -23,7 +23,7 @@ export async function openSnapshotBlob(blob: Blob, opts: BlobSnapshotOptions = {
       const h = sha256.create();
       for (let done = 0; done < length; ) {
         const n = Math.min(BlockFile.BLOCK_SIZE, length - done);
-        h.update(file.read(done, n, false));
+        h.update(file.read(done, n));
         done += n;
         opts.onHashProgress?.(done, length);
       }

@@ -36,7 +36,8 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Chromium> {
+/** `protocolTimeout` (ms): how long one DevTools call may take; benchmarks of big snapshots need more than the default. */
+export async function launchChromium(opts: { protocolTimeout?: number } = {}): Promise<Chromium> {
   const profile = await mkdtemp(join(tmpdir(), 'k8s-enc-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -45,6 +46,7 @@ export async function launchChromium(): Promise<Chromium> {
     // puppeteer adds its own default flags; ours are the whole list.
     ignoreDefaultArgs: true,
     pipe: true,
+    ...(opts.protocolTimeout !== undefined && { protocolTimeout: opts.protocolTimeout }),
   });
   return {
     browser,

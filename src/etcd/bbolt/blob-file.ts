@@ -25,6 +25,14 @@ export class BlobFile extends BlockFile {
     this.reader = new Reader();
   }
 
+  /**
+   * Always whole blocks: a FileReaderSync call costs about a millisecond whatever its size, so the
+   * scattered-read hint (read just this page) would make every value a call of its own.
+   */
+  override read(offset: number, length: number): Uint8Array {
+    return super.read(offset, length, true);
+  }
+
   protected readInto(buf: Uint8Array, offset: number): Uint8Array {
     if (this.reader === null) throw new K8sEncError('ERR_IO', 'file is closed', { file: this.path });
     let got: Uint8Array;
