@@ -63,11 +63,8 @@ export function goNumber(n: number | bigint): string {
   return Object.is(n, -0) ? '0' : String(n);
 }
 
-/**
- * The compact form (`-o ndjson`, once per object in a scan) in one string built as it goes, with
- * no arrays of parts and no closures: the same text as the general writer below.
- */
-function compactGoJson(v: unknown, sortKeys: boolean): string | undefined {
+/** A scalar's JSON; undefined for what Go leaves out (functions, symbols); null for objects and arrays. */
+function scalarGoJson(v: unknown): string | undefined | null {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
@@ -78,10 +75,19 @@ function compactGoJson(v: unknown, sortKeys: boolean): string | undefined {
     case 'boolean':
       return v ? 'true' : 'false';
     case 'object':
-      break;
+      return null;
     default:
       return undefined;
   }
+}
+
+/**
+ * The compact form (`-o ndjson`, once per object in a scan) in one string built as it goes, with
+ * no arrays of parts and no closures: the same text as the general writer below.
+ */
+function compactGoJson(v: unknown, sortKeys: boolean): string | undefined {
+  const scalar = scalarGoJson(v);
+  if (scalar !== null) return scalar;
   if (Array.isArray(v)) {
     let out = '[';
     for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + (compactGoJson(v[i], sortKeys) ?? 'null');
@@ -100,20 +106,8 @@ export function toGoJson(value: unknown, opts: GoJsonOptions = {}): string {
   const indent = opts.indent;
   if (indent === undefined) return compactGoJson(value, opts.sortKeys === true) ?? 'null';
   const write = (v: unknown, depth: number): string | undefined => {
-    if (v === null) return 'null';
-    switch (typeof v) {
-      case 'string':
-        return goJsonRawString(v);
-      case 'number':
-      case 'bigint':
-        return goNumber(v);
-      case 'boolean':
-        return v ? 'true' : 'false';
-      case 'object':
-        break;
-      default:
-        return undefined;
-    }
+    const scalar = scalarGoJson(v);
+    if (scalar !== null) return scalar;
     const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
     const close = indent === undefined ? '' : '\n' + indent.repeat(depth);
     if (Array.isArray(v)) {
