@@ -25,8 +25,7 @@ async function run(source: SnapshotSource, m: ChunkMessage): Promise<ChunkReply>
     const { text, marks } = await verifyChunk(items, reader, job.etcdPrefix, job.format);
     return { id: m.id, ok: true, verify: { text: encoder.encode(text), marks } };
   }
-  const { text, ...rest } = await getChunk(items, reader, job.resource, job.format, job.forRestore);
-  return { id: m.id, ok: true, get: { text: encoder.encode(text), ...rest } };
+  return { id: m.id, ok: true, get: await getChunk(items, reader, job.resource, job.format, job.forRestore) };
 }
 
 /**
