@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { concatBytes, fromUtf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
+import { loadGrpc, type GrpcModule } from '../grpc-load.ts';
 import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
 import { EtcdWireError } from './wire-reader.ts';
 import { decodeRangeResponse, encodeRangeRequest, prefixRangeEnd, type RangeRequest, type RangeResponse } from './rpc-codec.ts';
@@ -31,11 +32,12 @@ const PAGE_LIMIT = 500;
  */
 export async function openEndpoints(opts: EndpointOptions): Promise<LiveSource> {
   if (opts.endpoints.length === 0) throw new K8sEncError('ERR_USAGE', 'no etcd endpoints given');
-  const creds = credentials(opts);
+  const g = await loadGrpc();
+  const creds = credentials(g, opts);
   const failures: string[] = [];
   for (const endpoint of opts.endpoints) {
     const target = endpoint.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
-    const client = new grpc.Client(target, creds, { 'grpc.max_receive_message_length': -1 });
+    const client = new g.Client(target, creds, { 'grpc.max_receive_message_length': -1 });
     const source = new LiveSource(client, opts.timeoutMs ?? 5000);
     try {
       await source.info();
@@ -48,13 +50,13 @@ export async function openEndpoints(opts: EndpointOptions): Promise<LiveSource> 
   throw new K8sEncError('ERR_ETCD_UNAVAILABLE', `cannot reach etcd: ${failures.join('; ')}`);
 }
 
-function credentials(opts: EndpointOptions): grpc.ChannelCredentials {
+function credentials(g: GrpcModule, opts: EndpointOptions): grpc.ChannelCredentials {
   const tls =
     opts.endpoints.some((e) => e.startsWith('https://')) ||
     opts.cacert !== undefined ||
     opts.cert !== undefined ||
     opts.key !== undefined;
-  if (!tls) return grpc.credentials.createInsecure();
+  if (!tls) return g.credentials.createInsecure();
   const read = (path: string | undefined): Buffer | null => {
     if (path === undefined) return null;
     try {
@@ -63,7 +65,7 @@ function credentials(opts: EndpointOptions): grpc.ChannelCredentials {
       throw new K8sEncError('ERR_IO', `cannot read ${path}: ${(e as Error).message}`, { file: path, cause: e });
     }
   };
-  return grpc.credentials.createSsl(read(opts.cacert), read(opts.key), read(opts.cert));
+  return g.credentials.createSsl(read(opts.cacert), read(opts.key), read(opts.cert));
 }
 
 export class LiveSource implements EtcdSource {

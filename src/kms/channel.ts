@@ -3,11 +3,12 @@
  * (a unix socket), wait-for-ready, and a deadline of the provider's timeout on every call.
  */
 import { statSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { K8sEncError } from '../errors.ts';
 import { goQuote } from '../go-quote.ts';
 import type { KmsProviderInfo } from '../transformers/types.ts';
 import { parseKmsEndpoint, type KmsSocket } from './endpoint.ts';
+import { loadGrpc, type GrpcModule } from '../grpc-load.ts';
 
 /** The apiserver's default when the configuration gives no `timeout`. */
 export const DEFAULT_KMS_TIMEOUT_MS = 3000;
@@ -34,7 +35,10 @@ export interface PluginChannel {
 export function openPluginChannel(info: KmsProviderInfo, timeoutMs: number, authority?: string): PluginChannel {
   const socket = parseKmsEndpoint(info.endpoint);
   const options: grpc.ChannelOptions = authority === undefined ? {} : { 'grpc.default_authority': authority };
-  const client = new grpc.Client(socket.target, grpc.credentials.createInsecure(), options);
+  // Connected by the first call (grpc-load.ts); parseKmsEndpoint above already rejected bad endpoints.
+  let connecting: Promise<{ grpc: GrpcModule; client: grpc.Client }> | undefined;
+  const connect = () =>
+    (connecting ??= loadGrpc().then((g) => ({ grpc: g, client: new g.Client(socket.target, g.credentials.createInsecure(), options) })));
   const provider = `kms:${info.apiVersion}:${info.name}`;
   const where = `KMS provider ${goQuote(info.name)} at ${info.endpoint}`;
   const fail = (message: string, cause?: unknown) => new K8sEncError('ERR_KMS', `${where}: ${message}`, { provider, cause });
@@ -42,25 +46,26 @@ export function openPluginChannel(info: KmsProviderInfo, timeoutMs: number, auth
   return {
     info,
     upstream: (message) => new K8sEncError('ERR_KMS', message, { provider }),
-    call(method, request, decode, context) {
+    async call(method, request, decode, context) {
+      const { grpc: g, client } = await connect();
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(
           method,
           (r: Uint8Array) => Buffer.from(r.buffer, r.byteOffset, r.byteLength),
           (b: Buffer) => decode(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
           request,
-          new grpc.Metadata({ waitForReady: true }),
+          new g.Metadata({ waitForReady: true }),
           { deadline: Date.now() + timeoutMs },
           (err, response) => {
             if (err) {
-              const text = statusText(err) + missingSocketHint(socket, err);
+              const text = statusText(err) + missingSocketHint(g, socket, err);
               reject(fail(context === undefined ? text : `${context}: ${text}`, err));
             } else resolve(response!);
           },
         );
       });
     },
-    close: () => client.close(),
+    close: () => void connecting?.then(({ client }) => client.close()),
   };
 }
 
@@ -71,8 +76,8 @@ function statusText(err: grpc.ServiceError): string {
 }
 
 // With wait-for-ready a missing plugin shows only as a deadline; say why when it is plain to see.
-function missingSocketHint(socket: KmsSocket, err: grpc.ServiceError): string {
-  if (socket.abstract || (err.code !== grpc.status.DEADLINE_EXCEEDED && err.code !== grpc.status.UNAVAILABLE)) return '';
+function missingSocketHint(g: GrpcModule, socket: KmsSocket, err: grpc.ServiceError): string {
+  if (socket.abstract || (err.code !== g.status.DEADLINE_EXCEEDED && err.code !== g.status.UNAVAILABLE)) return '';
   try {
     statSync(socket.path);
     return '';
