@@ -53,6 +53,8 @@ export { toJson, toYaml, forRestore } from './storage/output.ts';
 export { UNDECODED_FIELD } from './storage/types.ts';
 export type {
   KubeObject,
+  DecodedObject,
+  OtherObject,
   ObjectMeta,
   OwnerReference,
   ManagedFieldsEntry,

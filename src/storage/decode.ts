@@ -12,24 +12,41 @@ import { parseJson } from './json-parse.ts';
 import { decodeMessage } from './message-codec.ts';
 import { stringFromRawBytes } from './raw-string.ts';
 import { ObjectMetaPlan, TYPED_KINDS } from './schema.ts';
-import { UNDECODED_FIELD, type KubeObject, type ObjectMeta, type UndecodedProtobuf } from './types.ts';
+import { UNDECODED_FIELD, type DecodedObject, type KubeObject, type ObjectMeta, type OtherObject, type UndecodedProtobuf } from './types.ts';
 import { StorageWireReader } from './wire-reader.ts';
 
 const JSON_OPEN_BRACE = 0x7b;
 
-export function decodeObject(bytes: Uint8Array): KubeObject {
-  if (bytes[0] === JSON_OPEN_BRACE) return decodeJsonObject(bytes);
+/**
+ * Decodes what a transformer read (the plaintext of an etcd value) into the Kubernetes JSON
+ * shape: the `k8s\0` protobuf envelope as the apiserver writes it, or a JSON object (custom
+ * resources, clusters storing JSON). Secrets and ConfigMaps are decoded field by field; other
+ * kinds get their metadata plus the undecoded message (see {@link OtherObject}). Every stored
+ * byte survives: `encodeObject(decodeObject(b))` gives `b` back.
+ *
+ * int64 fields may be bigints: serialize the result with `toJson`/`toYaml`, not JSON.stringify.
+ *
+ * @throws K8sEncError `ERR_ENVELOPE` (not an envelope nor a JSON object, or no kind/apiVersion),
+ *   `ERR_PROTOBUF` (a malformed message inside the envelope).
+ * @example
+ * ```ts
+ * const o = decodeObject(data);
+ * if (o.kind === 'Secret') console.log(Object.keys(o.data ?? {})); // data: Record<string, string>
+ * ```
+ */
+export function decodeObject(bytes: Uint8Array): DecodedObject {
+  if (bytes[0] === JSON_OPEN_BRACE) return decodeJsonObject(bytes) as DecodedObject;
   const env = openEnvelope(bytes);
   const plan = TYPED_KINDS.get(`${env.apiVersion}/${env.kind}`);
   if (plan !== undefined) {
     const fields = decodeMessage(plan, env.raw, env.kind);
-    return { kind: env.kind, apiVersion: env.apiVersion, ...fields } as KubeObject;
+    return { kind: env.kind, apiVersion: env.apiVersion, ...fields } as DecodedObject;
   }
   const undecoded: UndecodedProtobuf = {
     note: `k8s-enc decodes only the metadata of ${env.kind || 'objects without a kind'}; raw is the whole ${env.kind || 'object'} message`,
     raw: toBase64(env.raw),
   };
-  return { kind: env.kind, apiVersion: env.apiVersion, metadata: genericMetadata(env.kind, env.raw), [UNDECODED_FIELD]: undecoded };
+  return { kind: env.kind, apiVersion: env.apiVersion, metadata: genericMetadata(env.kind, env.raw), [UNDECODED_FIELD]: undecoded } as OtherObject;
 }
 
 /**
