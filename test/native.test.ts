@@ -28,7 +28,7 @@ if (!built) {
 
 describe('native addon build', () => {
   it('is built whenever CI=true', { skip: !mustBuild && 'not in CI' }, () => {
-    assert.ok(built, 'CI must build native/ (npm ci runs scripts/build-native.js); see its output in the install log');
+    assert.ok(built, 'CI must build native/ (npm test\'s pretest runs scripts/build-native.js); see its output above the tests');
   });
 });
 
