@@ -1,11 +1,15 @@
 /**
- * Builds vectors/sample/: a real etcd holding a few Secrets and ConfigMaps as a kube-apiserver with
- * vectors/sample/encryption-config.yaml would have stored them, saved with `etcdctl snapshot save`.
+ * Builds vectors/sample/: a real etcd seeded with the real Kubernetes 1.8 cluster's Secret
+ * `default/mysecret` (its captured etcd value, byte for byte, from vectors/captured/k8s-1.8-aescbc/)
+ * plus a few Secrets and ConfigMaps as that cluster's apiserver, configured with
+ * vectors/sample/encryption-config.yaml (the captured cluster's `key1`, an older `key2`), would
+ * have stored them; saved with `etcdctl snapshot save`.
  *
  *   npx tsx scripts/make-sample-snapshot.ts
  *
- * Values are written with aescbc key1 (current), key2 (an older key: stale on read) or no encryption
- * (written before encryption was enabled). expected.json records what was written where.
+ * Added values are written with aescbc key1 (current), key2 (an older key: stale on read) or no
+ * encryption (written before encryption was enabled). expected.json records what was written
+ * where; for the captured value, the object is the vector's own expected-aescbc.json.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { parseEncryptionConfig } from '../src/config/parse.ts';
@@ -18,7 +22,16 @@ import { EtcdWriter, snapshotSave } from '../test/support/etcd-data.ts';
 import { startEtcd } from '../test/support/etcd-server.ts';
 
 const DIR = 'vectors/sample';
+const CAPTURED = 'vectors/captured/k8s-1.8-aescbc';
 type WrittenWith = 'key1' | 'key2' | 'plaintext';
+
+/** `etcdctl get` output of the 1.8 cluster: key, newline, value, newline. */
+async function capturedSecret(): Promise<{ key: string; value: Uint8Array; object: KubeObject }> {
+  const bytes = new Uint8Array(await readFile(`${CAPTURED}/etcdctl-get-aescbc.bin`));
+  const nl = bytes.indexOf(10);
+  const object = JSON.parse(await readFile(`${CAPTURED}/expected-aescbc.json`, 'utf8')) as KubeObject;
+  return { key: new TextDecoder().decode(bytes.subarray(0, nl)), value: bytes.subarray(nl + 1, bytes.length - 1), object };
+}
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -64,8 +77,11 @@ async function main(): Promise<void> {
   const old = withKey2First(config);
   const etcd = await startEtcd();
   const writer = await EtcdWriter.connect(etcd.endpoint);
-  const expected = [];
+  const expected: { key: string; resource: string; writtenWith: WrittenWith; source?: string; object: KubeObject }[] = [];
   try {
+    const captured = await capturedSecret();
+    await writer.put(captured.key, captured.value);
+    expected.push({ key: captured.key, resource: 'secrets', writtenWith: 'key1', source: `${CAPTURED}/etcdctl-get-aescbc.bin`, object: captured.object });
     for (const { resource, object, writtenWith } of SAMPLE) {
       const meta = object.metadata as { namespace: string; name: string };
       const key = etcdKeyPrefix(resource, { namespace: meta.namespace, name: meta.name });

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { utf8 } from '../src/bytes.ts';
+import { openSnapshot } from '../src/etcd/snapshot.ts';
 import { runCli } from './support/cli-io.ts';
 
 const SNAPSHOT = 'vectors/sample/snapshot.db';
@@ -92,4 +94,27 @@ test('subprocess: the bin shim runs the main job; verify with swapped keys exits
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the sample is the captured Kubernetes 1.8 cluster: default/mysecret is its etcd value byte for byte, and get prints its password', async () => {
+  const captured = new Uint8Array(readFileSync('vectors/captured/k8s-1.8-aescbc/etcdctl-get-aescbc.bin'));
+  const nl = captured.indexOf(10);
+  const key = new TextDecoder().decode(captured.subarray(0, nl));
+  const source = await openSnapshot(SNAPSHOT);
+  try {
+    const entry = await source.get(utf8(key));
+    assert.deepEqual(entry?.value, captured.subarray(nl + 1, captured.length - 1));
+  } finally {
+    await source.close();
+  }
+  // The cluster's own key1 is the sample's current key.
+  const clusterConfig = readFileSync('vectors/captured/k8s-1.8-aescbc/encryption-config.yaml', 'utf8');
+  const key1 = /name: key1\s+secret: (\S+)/.exec(clusterConfig)![1]!;
+  assert.equal(/name: key1\s+secret: (\S+)/.exec(readFileSync(CONFIG, 'utf8'))![1], key1);
+  // What `npm start` runs: the Secret as the 1.8 cluster held it, password included.
+  const r = await runCli(['get', 'secrets', '-A', ...SOURCE]);
+  assert.equal(r.code, 0, r.err);
+  const mysecret = parseYaml(r.out).items.find((o: { metadata: { name: string } }) => o.metadata.name === 'mysecret');
+  assert.deepEqual(mysecret, JSON.parse(readFileSync('vectors/captured/k8s-1.8-aescbc/expected-aescbc.json', 'utf8')));
+  assert.equal(Buffer.from(mysecret.data.password, 'base64').toString(), 'ilovejapan\n');
 });
