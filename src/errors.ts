@@ -54,6 +54,20 @@ export interface K8sEncErrorContext {
   cause?: unknown;
 }
 
+/**
+ * Every failure of k8s-enc. Branch on `code` (stable, see {@link K8sEncErrorCode}); `message` is
+ * the apiserver's own text where it has one; `etcdKey`, `provider`, `page` and `file` say where.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await transformer.fromStorage(value, key);
+ * } catch (e) {
+ *   if (isK8sEncError(e) && e.code === 'ERR_NO_MATCHING_KEY') console.error(`wrong key for ${e.etcdKey}`);
+ *   else throw e;
+ * }
+ * ```
+ */
 export class K8sEncError extends Error {
   override readonly name = 'K8sEncError';
   readonly code: K8sEncErrorCode;
@@ -96,6 +110,7 @@ export class K8sEncError extends Error {
   }
 }
 
+/** `e instanceof K8sEncError`, as a type guard for `catch (e: unknown)`. */
 export function isK8sEncError(e: unknown): e is K8sEncError {
   return e instanceof K8sEncError;
 }

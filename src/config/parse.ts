@@ -22,6 +22,21 @@ const GROUP = 'apiserver.config.k8s.io';
 const GO_SPACE_THEN_BRACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\{/;
 const FIND_KIND_TYPE = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
 
+/**
+ * Parses an EncryptionConfiguration (YAML or JSON, `apiserver.config.k8s.io/v1` or the 1.7/1.8
+ * `kind: EncryptionConfig, apiVersion: v1`) exactly as kube-apiserver does at start-up: strict
+ * decoding, defaults, validation, and building every chain, so a file the apiserver refuses is
+ * refused here with the same text.
+ *
+ * @param fileName used in messages and as the error's `file`, as the apiserver names the file.
+ * @throws K8sEncError `ERR_CONFIG_PARSE` (not decodable) or `ERR_CONFIG_INVALID` (decoded, but
+ *   invalid: unknown kind, bad key sizes, duplicate resources, …). Key material never appears in
+ *   the message.
+ * @example
+ * ```ts
+ * const config = parseEncryptionConfig(await readFile('encryption-config.yaml'), 'encryption-config.yaml');
+ * ```
+ */
 export function parseEncryptionConfig(text: string | Uint8Array, fileName?: string): EncryptionConfig {
   const name = fileName ?? UNNAMED;
   const context = fileName === undefined ? {} : { file: fileName };

@@ -9,6 +9,18 @@ import { encodeMessage } from './message-codec.ts';
 import { TYPED_KINDS } from './schema.ts';
 import type { KubeObject } from './types.ts';
 
+/**
+ * Encodes an object as kube-apiserver stores it (before encryption): the `k8s\0` protobuf
+ * envelope for Secrets and ConfigMaps, byte for byte what the apiserver writes;
+ * `undecodedProtobuf` objects are written back from their raw message. Feed the result to a
+ * transformer's `toStorage`.
+ *
+ * @throws K8sEncError `ERR_OBJECT` for a kind it cannot encode or a field of the wrong shape.
+ * @example
+ * ```ts
+ * const plain = encodeObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default' }, data: { k: 'dg==' } });
+ * ```
+ */
 export function encodeObject(obj: KubeObject): Uint8Array {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new K8sEncError('ERR_OBJECT', 'encodeObject needs an object with apiVersion, kind and metadata');

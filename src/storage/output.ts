@@ -13,6 +13,11 @@ import type { KubeObject } from './types.ts';
 import { emitYamlDocument, NumberBox, type YamlValue } from './yaml-emitter.ts';
 import { yamlNumber } from './yaml-scalars.ts';
 
+/**
+ * The object as `kubectl get -o json` prints it (keys sorted, 4-space indent, trailing newline).
+ * This is the safe serializer for decoded objects: int64 fields may be bigints, on which
+ * `JSON.stringify` throws; here they print as their exact digits.
+ */
 export function toJson(obj: KubeObject): string {
   return toGoJson(obj, { indent: '    ', sortKeys: true }) + '\n';
 }
@@ -22,6 +27,7 @@ export function toJsonLine(obj: KubeObject): string {
   return toGoJson(obj, { sortKeys: true });
 }
 
+/** The object as `kubectl get -o yaml` prints it (sigs.k8s.io/yaml's output, byte for byte). */
 export function toYaml(obj: KubeObject): string {
   return emitYamlDocument(toYamlValue(obj) ?? null);
 }

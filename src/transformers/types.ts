@@ -13,8 +13,18 @@ export interface ReadItem {
   authenticatedData: Uint8Array | string;
 }
 
+/**
+ * kube-apiserver's value.Transformer for one resource (from {@link createTransformer}). The
+ * authenticated data is the value's full etcd key (`/registry/secrets/default/mysecret`).
+ */
 export interface Transformer {
+  /**
+   * Decrypts a stored value. Rejects with a K8sEncError carrying the apiserver's message and
+   * code (`ERR_NO_MATCHING_KEY`, `ERR_AUTH_FAILED`, `ERR_NO_MATCHING_PREFIX`, …); `stale` is true
+   * when another provider or key than the current (first) one wrote it.
+   */
   fromStorage(stored: Uint8Array, authenticatedData: Uint8Array | string): Promise<ReadResult>;
+  /** Encrypts with the first provider and key, as the apiserver writes. Rejects with `ERR_WRITE`/`ERR_KMS`. */
   toStorage(data: Uint8Array, authenticatedData: Uint8Array | string): Promise<Uint8Array>;
   /**
    * Optional fast path for scans: one outcome per item, in order, identical to calling
