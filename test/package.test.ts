@@ -120,6 +120,20 @@ describe('the packed npm package', () => {
     assert.deepEqual(nodeJson('decrypt-esm.mjs', CAPTURED_BIN, CAPTURED_CONFIG), { stale: false, object: EXPECTED });
   });
 
+  it("README's library example runs as written from the install", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- test\/package\.test\.ts runs this block[^\n]*\n```js\n([\s\S]*?)\n```/.exec(readme);
+    assert.ok(block, 'the marked js block in README.md');
+    const dir = join(project, 'readme');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'example.mjs'), block[1]!);
+    copyFileSync(CAPTURED_BIN, join(dir, 'mysecret.bin'));
+    copyFileSync(CAPTURED_CONFIG, join(dir, 'encryption-config.yaml'));
+    const out = run(process.execPath, ['example.mjs'], { cwd: dir });
+    // The vector's README: data.password is base64("ilovejapan\n").
+    assert.match(out, /^password: ilovejapan\nstale: false\napiVersion: v1\ndata:\n  password: aWxvdmVqYXBhbgo=\nkind: Secret\n/);
+  });
+
   it('require() decrypts the captured Kubernetes 1.8 Secret', () => {
     assert.deepEqual(nodeJson('decrypt-cjs.cjs', CAPTURED_BIN, CAPTURED_CONFIG), { stale: false, object: EXPECTED });
   });
