@@ -1,5 +1,6 @@
 // The codec, for browsers and any other runtime: everything but the Node-only etcd readers and
-// KMS plugin clients, which index.ts adds on top. Named re-exports only.
+// KMS plugin clients, which index.ts adds on top. Named re-exports only; helpers that exist for
+// the tests (availableBackends, fromStorageEach, parseJson) stay out of the public API.
 
 // errors
 export { K8sEncError, isK8sEncError } from './errors.ts';
@@ -7,7 +8,7 @@ export type { K8sEncErrorCode, K8sEncErrorContext } from './errors.ts';
 
 // crypto backends
 export type { BackendName, CryptoBackend } from './crypto/backend.ts';
-export { getBackend, availableBackends } from './crypto/select.ts';
+export { getBackend } from './crypto/select.ts';
 
 // transformers
 export type {
@@ -21,7 +22,7 @@ export type {
   TransformerOptions,
   ReadItem,
 } from './transformers/types.ts';
-export { fromStorageMany, fromStorageEach } from './transformers/batch.ts';
+export { fromStorageMany } from './transformers/batch.ts';
 export type { ReadOutcome } from './transformers/batch.ts';
 export { identityTransformer } from './transformers/identity.ts';
 export { createPrefixTransformer, aggregateErrors } from './transformers/prefix.ts';
@@ -65,7 +66,6 @@ export type {
   UndecodedProtobuf,
 } from './storage/types.ts';
 export { RAW_FIELDS_KEY } from './storage/fields-v1.ts';
-export { parseJson } from './storage/json-parse.ts';
 
 // etcd key layout (pure data, no I/O)
 export { etcdKeyPrefix, parseEtcdKey, resolveResource, normalizeEtcdPrefix } from './etcd/keys.ts';

@@ -13,6 +13,7 @@ import { parseJson } from './json-parse.ts';
 import { toGoJson } from './go-json-write.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
 
+/** The key under which a `fieldsV1` that is not JSON keeps its stored bytes (base64), so they are written back. */
 export const RAW_FIELDS_KEY = '$k8sEncRawFieldsV1';
 
 const stored = new WeakMap<object, Uint8Array>();
