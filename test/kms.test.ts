@@ -373,6 +373,16 @@ describe('KMS writes', () => {
     }
   });
 
+  it("the factories take createTransformer's option shapes: backend by name, random, cacheSize and mode defaulted", async () => {
+    const v1 = createKmsV1Transformer({ name: 'kms1', service: fakeKmsV1(v1Provider), backend: 'noble' });
+    const viaNode = createKmsV1Transformer({ name: 'kms1', service: fakeKmsV1(v1Provider) });
+    const written = await v1.toStorage(plaintext, AD);
+    assert.equal(toHex((await viaNode.fromStorage(written, AD)).data), toHex(plaintext));
+    const v2 = createKmsV2Transformer({ name: 'kms2', service: rotatingKms(), backend });
+    // Seed mode by default (Kubernetes >= 1.29): encryptedDEKSourceType 1.
+    assert.equal(decodeEncryptedObject(await v2.toStorage(plaintext, AD)).encryptedDEKSourceType, 1);
+  });
+
   it('v2 DEK mode: one DEK per key ID, nonce rand(4) ‖ LE64(counter) from 1 000 000 001, +1 per write', async () => {
     const kms = rotatingKms();
     const t = createKmsV2Transformer({ name: 'kms2', service: kms, mode: 'dek', backend, random: backend.randomBytes });

@@ -5,7 +5,7 @@
 import { K8sEncError } from '../errors.ts';
 import { utf8 } from '../bytes.ts';
 import type { CryptoBackend } from '../crypto/backend.ts';
-import { getBackend } from '../crypto/select.ts';
+import { resolveBackend } from '../crypto/select.ts';
 import { createAescbcTransformer } from '../transformers/aescbc.ts';
 import { createAesgcmTransformer } from '../transformers/aesgcm.ts';
 import { identityTransformer } from '../transformers/identity.ts';
@@ -24,7 +24,7 @@ type KeyedFactory = (key: Uint8Array, backend: CryptoBackend, random: RandomSour
 
 /** A resource's chain: providers in config order, each behind its `k8s:enc:…` prefix (SPEC §2.2). */
 export function buildProviderChain(providers: ProviderConfig[], options: TransformerOptions = {}): Transformer {
-  const backend = getBackend(options.backend);
+  const backend = resolveBackend(options.backend);
   const random = options.random ?? backend.randomBytes;
   const entries = providers.map((p): PrefixEntry => {
     switch (p.type) {

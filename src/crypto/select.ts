@@ -22,6 +22,11 @@ export function getBackend(name?: BackendName): CryptoBackend {
   return nobleBackend;
 }
 
+/** A backend given by name (see getBackend) or as the backend itself; undefined picks the default. */
+export function resolveBackend(backend?: BackendName | CryptoBackend): CryptoBackend {
+  return typeof backend === 'object' ? backend : getBackend(backend);
+}
+
 /** Every backend available in this runtime, for test suites that run each one. */
 export function availableBackends(): CryptoBackend[] {
   return isNode ? [nodeBackend, nobleBackend] : [nobleBackend];

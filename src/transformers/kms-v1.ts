@@ -3,7 +3,8 @@
  * `BE16(len encDEK) ‖ encDEK ‖ payload`, the payload AES-GCM since 1.25 and AES-CBC before.
  */
 import { toBase64, toBytes } from '../bytes.ts';
-import type { CryptoBackend } from '../crypto/backend.ts';
+import type { BackendName, CryptoBackend } from '../crypto/backend.ts';
+import { resolveBackend } from '../crypto/select.ts';
 import { K8sEncError } from '../errors.ts';
 import { checkAesKey } from './aes-key.ts';
 import { cbcOpen } from './aescbc.ts';
@@ -17,18 +18,31 @@ import type { KmsV1Service, RandomSource, ReadResult, Transformer } from './type
 const DEK_SIZE = 32;
 const MAX_ENCRYPTED_DEK_SIZE = 0xffff;
 
+/** Options of createKmsV1Transformer; `backend` and `random` as in createTransformer's options. */
 export interface KmsV1Params {
+  /** The provider's name in the configuration: it is part of every value's prefix. */
   name: string;
   service: KmsV1Service;
-  /** DEK cache entries; zero or negative disables the cache (upstream default 1000). */
-  cacheSize: number;
-  backend: CryptoBackend;
-  random: RandomSource;
+  /** DEK cache entries; zero or negative disables the cache (default 1000, as upstream). */
+  cacheSize?: number;
+  backend?: BackendName | CryptoBackend;
+  /** Draws each new DEK and IV; the backend's randomBytes by default. */
+  random?: RandomSource;
 }
 
+/**
+ * The KMS v1 (envelope) provider as the apiserver builds it: a fresh DEK per write, encrypted by
+ * the plugin, the value under AES-GCM with it (AES-CBC values of clusters before 1.25 read as
+ * stale); reads cache decrypted DEKs. createTransformer builds this for `kms` providers with
+ * `apiVersion: v1`; use it directly with your own service. Fails with `ERR_KMS` (the plugin) or
+ * `ERR_KMS_DATA` (a malformed stored value).
+ */
 export function createKmsV1Transformer(p: KmsV1Params): Transformer {
-  const { service, backend, random } = p;
-  const cache = p.cacheSize > 0 ? new LruCache<Uint8Array>(p.cacheSize) : null;
+  const { service } = p;
+  const backend = resolveBackend(p.backend);
+  const random = p.random ?? backend.randomBytes;
+  const cacheSize = p.cacheSize ?? 1000;
+  const cache = cacheSize > 0 ? new LruCache<Uint8Array>(cacheSize) : null;
 
   async function dekFor(encDEK: Uint8Array): Promise<Uint8Array> {
     const cacheKey = toBase64(encDEK);

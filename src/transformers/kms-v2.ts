@@ -4,7 +4,8 @@
  * status reports a new key ID.
  */
 import { compareBytes, concatBytes, toBase64, toBytes, utf8 } from '../bytes.ts';
-import type { CryptoBackend } from '../crypto/backend.ts';
+import type { BackendName, CryptoBackend } from '../crypto/backend.ts';
+import { resolveBackend } from '../crypto/select.ts';
 import { K8sEncError } from '../errors.ts';
 import { checkAesKey } from './aes-key.ts';
 import { gcmOpen, gcmSealWithNonce } from './gcm.ts';
@@ -31,13 +32,16 @@ const NONCE_COUNTER_START = 1_000_000_000n;
 const NONCE_COUNTER_MAX = 2n ** 64n - 1n;
 const NONCE_RANDOM_SIZE = 4;
 
+/** Options of createKmsV2Transformer; `backend` and `random` as in createTransformer's options. */
 export interface KmsV2Params {
+  /** The provider's name in the configuration: it is part of every value's prefix. */
   name: string;
   service: KmsV2Service;
-  /** 'seed' (Kubernetes >= 1.29) or 'dek' (1.25-1.28): what writes use and what reads expect. */
-  mode: 'seed' | 'dek';
-  backend: CryptoBackend;
-  random: RandomSource;
+  /** What writes use: 'seed' (Kubernetes >= 1.29, the default) or 'dek' (1.25-1.28); reads take both. */
+  mode?: 'seed' | 'dek';
+  backend?: BackendName | CryptoBackend;
+  /** Draws seeds, DEKs and nonces; the backend's randomBytes by default. */
+  random?: RandomSource;
   /** Where the DEK-mode nonce counter starts for each new DEK; tests set it near the 64-bit wrap. */
   nonceCounterStart?: bigint;
 }
@@ -49,9 +53,17 @@ interface WriteState {
   counter: bigint;
 }
 
+/**
+ * The KMS v2 provider as the apiserver builds it (seed or DEK mode, the plugin's status key ID,
+ * DEK/seed reuse and rotation, the EncryptedObject format). createTransformer builds this for
+ * `kms` providers with `apiVersion: v2`; use it directly with your own service. Fails with
+ * `ERR_KMS` (the plugin) or `ERR_KMS_DATA` (a malformed or invalid EncryptedObject).
+ */
 export function createKmsV2Transformer(p: KmsV2Params): Transformer {
-  const { service, backend, random } = p;
-  const currentType = p.mode === 'seed' ? HKDF_SHA256_XNONCE_AES_GCM_SEED : AES_GCM_KEY;
+  const { service } = p;
+  const backend = resolveBackend(p.backend);
+  const random = p.random ?? backend.randomBytes;
+  const currentType = (p.mode ?? 'seed') === 'seed' ? HKDF_SHA256_XNONCE_AES_GCM_SEED : AES_GCM_KEY;
   const cache = new LruCache<Uint8Array>(CACHE_SIZE);
   let state: WriteState | undefined;
 

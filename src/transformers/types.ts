@@ -59,8 +59,11 @@ export type KmsService = KmsV1Service | KmsV2Service;
 
 /** Options shared by every way of building a transformer (public API: createTransformer). */
 export interface TransformerOptions {
-  /** Crypto backend: OpenSSL via node:crypto on Node (default there), pure @noble/ciphers elsewhere. */
-  backend?: import('../crypto/backend.ts').BackendName;
+  /**
+   * Crypto backend, by name or as an object: OpenSSL via node:crypto on Node (default there), pure
+   * @noble/ciphers elsewhere. Also taken by createKmsV1Transformer/createKmsV2Transformer.
+   */
+  backend?: import('../crypto/backend.ts').BackendName | import('../crypto/backend.ts').CryptoBackend;
   /** aescbc/aesgcm/secretbox draw exactly one value per write: the IV/nonce. */
   random?: RandomSource;
   /** Connects a configured KMS provider to a plugin implementation. */
