@@ -123,6 +123,20 @@ describe('--salvage over vectors/salvage/snapshot.db', async () => {
   });
 
   for (const c of cases) test(c.name, (t) => checkCase(t, snap, map, c, SALVAGE_CONFIG));
+
+  test('get NAME --salvage: a key whose newest revision was on the zeroed page comes back older, named on stderr', async () => {
+    const c = cases.find((x) => x.name === 'a zeroed leaf page')!;
+    const path = join(dir, 'by-name.db');
+    writeFileSync(path, c.bytes);
+    const { keys } = await salvageAll(path);
+    const flagged = [...keys.entries()].find(([k, v]) => k.startsWith('/registry/secrets/') && v.mayBeSuperseded);
+    assert.ok(flagged !== undefined, 'the zeroed page leaves a secret flagged');
+    const [, , , ns, name] = flagged[0].split('/');
+    const r = await runCli(['get', 'secrets', name!, '-n', ns!, '-o', 'json', '--salvage', '--snapshot', path, '-c', SALVAGE_CONFIG]);
+    assert.equal(r.code, 3, r.err);
+    assert.equal((JSON.parse(r.out) as { metadata: { name: string } }).metadata.name, name);
+    assert.match(r.err, new RegExp(`^warning: ${flagged[0]}: may be superseded: its newest surviving revision ${flagged[1].revision} `, 'm'));
+  });
 });
 
 const skip = etcdSkipReason();
