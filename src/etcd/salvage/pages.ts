@@ -34,19 +34,23 @@ export class PageFile {
     return Math.ceil(this.dataSize / this.pageSize);
   }
 
-  /** The header's page id and flags, or null past the end of the file. */
-  header(pgid: number): { id: number; flags: number; count: number; overflow: number } | null {
+  /**
+   * The header's page id and flags, or null past the end of the file. `inOrder` for the page scan,
+   * which reads every page in file order (through the 1 MiB block cache); a scattered read would
+   * load a whole block for one page.
+   */
+  header(pgid: number, inOrder = false): { id: number; flags: number; count: number; overflow: number } | null {
     const start = pgid * this.pageSize;
     if (start + PAGE_HEADER_SIZE > this.dataSize) return null;
-    const h = this.file.read(start, PAGE_HEADER_SIZE, false);
+    const h = this.file.read(start, PAGE_HEADER_SIZE, inOrder);
     const dv = new DataView(h.buffer, h.byteOffset, PAGE_HEADER_SIZE);
     return { id: u64AsNumber(dv, 0, this.le), flags: dv.getUint16(8, this.le), count: dv.getUint16(10, this.le), overflow: dv.getUint32(12, this.le) };
   }
 
   /** The branch or leaf node at `pgid` as far as the file holds it, or why there is none. */
-  read(pgid: number): PageRead | string {
+  read(pgid: number, inOrder = false): PageRead | string {
     if (pgid < 2) return "a meta page, not a tree page";
-    const h = this.header(pgid);
+    const h = this.header(pgid, inOrder);
     if (h === null) return `lies beyond the end of the file (${this.dataSize} bytes)`;
     if (h.id !== pgid) return `header says page ${h.id}`;
     if (h.flags !== BRANCH_PAGE && h.flags !== LEAF_PAGE) return `page flags 0x${h.flags.toString(16)}, not a branch or leaf`;
@@ -56,7 +60,7 @@ export class PageFile {
     const length = Math.min(want, this.dataSize - start);
     let cut: string | undefined;
     if (length < want) cut = `${h.overflow > 0 ? `its ${h.overflow} overflow pages run` : 'it runs'} past the end of the file`;
-    const buf = this.file.read(start, length, false).slice();
+    const buf = this.file.read(start, length, inOrder).slice();
     let count = h.count;
     const fits = Math.floor((length - PAGE_HEADER_SIZE) / ELEMENT_SIZE);
     // bbolt packs the data right after the element table, so element 0's offset tells the real count:

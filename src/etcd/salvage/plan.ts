@@ -148,9 +148,9 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
   let newestAnywhere = 0;
   for (let p = 2; p < pf.pageCount; p++) {
     if (reached.has(p)) continue;
-    const h = pf.header(p);
+    const h = pf.header(p, true);
     if (h === null || h.id !== p || h.flags !== LEAF_PAGE) continue;
-    const r = pf.read(p);
+    const r = pf.read(p, true);
     if (typeof r === 'string') continue;
     for (const e of keyEntries(r.node, r.zeroed).entries) {
       newestAnywhere = Math.max(newestAnywhere, e.main);
