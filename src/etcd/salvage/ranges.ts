@@ -47,10 +47,13 @@ export function inDamaged(e: Rev, damaged: DamagedRange[]): boolean {
   return damaged.some((d) => (d.from === null || compareRev(e, d.from) >= 0) && (d.to === null || compareRev(e, d.to) < 0));
 }
 
-/** Whether a damaged range could hold a revision of this key newer than `latest` (at or below `atRevision`). */
+/**
+ * Whether a damaged range could hold a revision of this key newer than `latest` (at or below
+ * `atRevision`), or holds `latest` itself: an entry inside a damaged range (a copy that differs, a
+ * key that may have been renamed into this one) is not a sure newest value either.
+ */
 export function mayBeSuperseded(latest: Rev, damaged: DamagedRange[], atRevision: number): boolean {
-  const after: Rev = { main: latest.main, sub: latest.sub + 1 };
-  return damaged.some((d) => (d.to === null || compareRev(after, d.to) < 0) && (atRevision === 0 || d.from === null || d.from.main <= atRevision));
+  return damaged.some((d) => (d.to === null || compareRev(latest, d.to) < 0) && (atRevision === 0 || d.from === null || d.from.main <= atRevision));
 }
 
 /** `revisions 57..63`, for a damaged range (to is exclusive). */
