@@ -64,7 +64,12 @@ Options:
   -n, --namespace NS        namespace (default "default"; ignored for cluster-scoped resources)
   -A, --all-namespaces      every namespace (also the default for resources this tool cannot place)
   -o, --output FORMAT       yaml (default), json, ndjson (one object per line) or name
-      --for-restore         drop server-set fields so \`kubectl apply -f\` accepts the objects in a new cluster
+      --for-restore         manifests for \`kubectl apply -f\` in a new cluster: drops server-set metadata
+                            (uid, resourceVersion, creationTimestamp, managedFields, generation, …),
+                            finalizers (nothing would remove them), ownerReferences (old UIDs: the
+                            garbage collector would delete the objects), the annotation
+                            kubectl.kubernetes.io/last-applied-configuration, and status
+      --keep-owner-references   with --for-restore, keep ownerReferences (restoring into the same cluster)
       --out DIR             write one file per object, DIR/<namespace|_cluster>/<resource>/<name>.yaml
                             (folders 0700, files 0600, written atomically; never through a symbolic
                             link under DIR; an object that cannot be written is skipped and named)

@@ -6,7 +6,7 @@
 import { fromUtf8 } from '../bytes.ts';
 import { parseEtcdKey } from '../etcd/keys.ts';
 import type { ScanItem } from '../etcd/source.ts';
-import { forRestore } from '../storage/output.ts';
+import { forRestore, type RestoreOptions } from '../storage/output.ts';
 import { objectLine } from './object-output.ts';
 import { checkReport, decodeReport, type ValueReader, type ValueReport } from '../value/reader.ts';
 
@@ -86,7 +86,8 @@ export async function getChunk(
   reader: ValueReader,
   resource: string,
   format: LineFormat,
-  restore: boolean,
+  /** --for-restore's options, or false without it. */
+  restore: false | RestoreOptions,
 ): Promise<{ text: Uint8Array; notes: string[]; found: number }> {
   const values = items.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value, resource }] : []));
   const reports = await reader.readMany(values, { decode: false });
@@ -104,7 +105,7 @@ export async function getChunk(
       continue;
     }
     found++;
-    const obj = restore ? forRestore(report.object) : report.object;
+    const obj = restore ? forRestore(report.object, restore) : report.object;
     // As createObjectWriter prints a line (object-output.ts): the tests compare the two byte for byte.
     text.add(objectLine(obj, format));
   }

@@ -2,12 +2,13 @@
 import type { EncryptionConfig } from '../config/types.ts';
 import type { ValueLocation } from '../etcd/snapshot.ts';
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
+import type { RestoreOptions } from '../storage/output.ts';
 import type { LineFormat, VerifyFormat, VerifyMark } from './scan-format.ts';
 
 /** The worker's whole task, fixed at start. The parsed config is plain data: it clones as is. */
 export type ScanJob = { snapshot: string; config: EncryptionConfig; etcdPrefix: string } & (
   | { kind: 'verify'; format: VerifyFormat }
-  | { kind: 'get'; format: LineFormat; resource: string; forRestore: boolean }
+  | { kind: 'get'; format: LineFormat; resource: string; forRestore: false | RestoreOptions }
 );
 
 /** A K8sEncError loses its class when cloned to another thread: code and message are what is printed. */

@@ -71,13 +71,39 @@ const SERVER_SET_METADATA = [
   'generation',
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
+  // Controllers' pending clean-ups: a restored object would wait for them forever.
+  'finalizers',
 ];
 
-export function forRestore(obj: KubeObject): KubeObject {
+/** kubectl apply's record of the last applied manifest: stale in a new cluster, and holds a copy of the data. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+export interface RestoreOptions {
+  /**
+   * Keep `metadata.ownerReferences`. They name owners by UID: in a new cluster those UIDs do not
+   * exist and the garbage collector deletes the restored objects. Keep them only when restoring
+   * into the same cluster, where the owners still exist.
+   */
+  keepOwnerReferences?: boolean;
+}
+
+/**
+ * The object as a manifest for `kubectl apply` in a new cluster: server-set metadata, finalizers,
+ * owner references (unless kept), kubectl's last-applied annotation and `status` (the controllers
+ * of the new cluster write their own) are dropped. The input is left alone.
+ */
+export function forRestore(obj: KubeObject, opts: RestoreOptions = {}): KubeObject {
   const copy = clone(obj) as KubeObject;
+  delete copy['status'];
   const metadata = copy.metadata;
   if (typeof metadata === 'object' && metadata !== null) {
     for (const field of SERVER_SET_METADATA) delete metadata[field];
+    if (opts.keepOwnerReferences !== true) delete metadata['ownerReferences'];
+    const annotations = metadata['annotations'];
+    if (typeof annotations === 'object' && annotations !== null && !Array.isArray(annotations)) {
+      delete (annotations as Record<string, unknown>)[LAST_APPLIED];
+      if (Object.keys(annotations).length === 0) delete metadata['annotations'];
+    }
   }
   return copy;
 }

@@ -24,6 +24,7 @@ const OPTIONS = {
   'all-namespaces': { type: 'boolean', short: 'A' },
   output: { type: 'string', short: 'o' },
   'for-restore': { type: 'boolean' },
+  'keep-owner-references': { type: 'boolean' },
   out: { type: 'string' },
   workers: { type: 'string' },
 } as const;
@@ -89,6 +90,8 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const format = oneOf('get', 'output', str(p, 'output'), OBJECT_FORMATS, 'yaml');
   const outDir = str(p, 'out');
   if (outDir !== undefined && format === 'name') throw new UsageError('get', '--out writes manifests: use -o yaml or -o json with it');
+  if (flag(p, 'keep-owner-references') && !flag(p, 'for-restore')) throw new UsageError('get', '--keep-owner-references applies to --for-restore');
+  const restore = flag(p, 'for-restore') && { keepOwnerReferences: flag(p, 'keep-owner-references') };
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const t = target(p, etcdPrefix);
   const revision = revisionOf('get', p);
@@ -117,7 +120,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
       workers > 1 &&
       canScanInWorkers(config)
     ) {
-      const job = { kind: 'get', format, resource: t.resource.qualified, forRestore: flag(p, 'for-restore'), snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
+      const job = { kind: 'get', format, resource: t.resource.qualified, forRestore: restore, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
       for await (const r of scanInWorkers(source, utf8(t.prefix), revision, job, workers)) {
         const chunk = r.get!;
         for (let i = 0; i < chunk.found; i++) progress.tick(false);
@@ -148,7 +151,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
           superseded++;
           await progress.note(warning);
         }
-        const obj = flag(p, 'for-restore') ? forRestore(report.object) : report.object;
+        const obj = restore ? forRestore(report.object, restore) : report.object;
         if (writer) {
           found++;
           await writer.item(obj);
