@@ -68,7 +68,7 @@ export type {
 export { RAW_FIELDS_KEY } from './storage/fields-v1.ts';
 
 // etcd key layout (pure data, no I/O)
-export { etcdKeyPrefix, parseEtcdKey, resolveResource, normalizeEtcdPrefix } from './etcd/keys.ts';
+export { etcdKeyPrefix, keyResource, parseEtcdKey, resolveResource, normalizeEtcdPrefix } from './etcd/keys.ts';
 export type { ParsedEtcdKey, ResolvedResource } from './etcd/keys.ts';
 
 // one stored value: as people paste it, what its prefix says, read and decoded as the apiserver would

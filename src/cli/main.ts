@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { K8sEncError } from '../errors.ts';
 import { HelpRequested, UsageError } from './args.ts';
 import { HELP } from './help.ts';
+import { printable } from './printable.ts';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
 
 export type { CliIo, Output } from './io.ts';
@@ -24,7 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 async function usage(io: CliIo, command: string | undefined, message: string): Promise<number> {
   const help = command === undefined ? 'k8s-enc --help' : `k8s-enc ${command} --help`;
-  await io.stderr.write(`error: ${message}\nSee '${help}' for usage.\n`);
+  await io.stderr.write(`error: ${printable(message)}\nSee '${help}' for usage.\n`);
   return EXIT_USAGE;
 }
 
@@ -55,7 +56,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (e instanceof UsageError) return usage(io, e.command, e.message);
     if (e instanceof K8sEncError) {
       if (e.code === 'ERR_USAGE') return usage(io, name, e.message);
-      await io.stderr.write(`error: ${e.describe()}\n${salvageHint(name, e)}`);
+      await io.stderr.write(`error: ${printable(e.describe())}\n${salvageHint(name, e)}`);
       return EXIT_ERROR;
     }
     await io.stderr.write(`error: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -5,6 +5,7 @@
 import type { KubeObject } from '../storage/types.ts';
 import { toJson, toJsonLine, toYaml } from '../storage/output.ts';
 import type { Output } from './io.ts';
+import { shown } from './printable.ts';
 
 export const OBJECT_FORMATS = ['yaml', 'json', 'ndjson', 'name'] as const;
 export type ObjectFormat = (typeof OBJECT_FORMATS)[number];
@@ -24,7 +25,7 @@ export function objectName(obj: KubeObject): string {
   const slash = obj.apiVersion.indexOf('/');
   const group = slash < 0 ? '' : '.' + obj.apiVersion.slice(0, slash);
   const name = (obj.metadata as { name?: unknown } | undefined)?.name;
-  return `${obj.kind.toLowerCase()}${group}/${typeof name === 'string' ? name : ''}`;
+  return shown(`${obj.kind.toLowerCase()}${group}/${typeof name === 'string' ? name : ''}`);
 }
 
 /** One object's line for `-o ndjson` or `-o name`. */

@@ -3,6 +3,7 @@
  * more than a second, so pipes, logs and quick runs stay clean.
  */
 import type { CliIo } from './io.ts';
+import { printable } from './printable.ts';
 
 const DELAY_MS = 1000;
 const REDRAW_MS = 200;
@@ -40,7 +41,9 @@ export function startProgress(io: CliIo, label: string, now: () => number = Date
     },
     async note(line) {
       await clear();
-      await io.stderr.write(line.endsWith('\n') ? line : line + '\n');
+      // Notes carry keys and messages from the data: never raw control characters to a terminal.
+      const text = printable(line);
+      await io.stderr.write(text.endsWith('\n') ? text : text + '\n');
     },
     async done() {
       if (timer) clearInterval(timer);

@@ -4,10 +4,11 @@
  * bytes.
  */
 import { fromUtf8 } from '../bytes.ts';
-import { parseEtcdKey } from '../etcd/keys.ts';
+import { keyResource } from '../etcd/keys.ts';
 import type { ScanItem } from '../etcd/source.ts';
 import { forRestore, type RestoreOptions } from '../storage/output.ts';
 import { objectLine } from './object-output.ts';
+import { printable, shown } from './printable.ts';
 import { checkReport, decodeReport, type ValueReader, type ValueReport } from '../value/reader.ts';
 
 export type VerifyRecord = Omit<ValueReport, 'object' | 'code' | 'data'> & {
@@ -32,8 +33,8 @@ const COLUMNS = [10, 10, 12, 6] as const;
 export const cell = (v: string, i: number) => v.padEnd(COLUMNS[i]!);
 
 function tableRow(r: VerifyRecord): string {
-  const cells = [r.status, r.provider ?? '-', r.keyName ?? '-', r.stale === null ? '-' : String(r.stale)].map(cell).join(' ');
-  return `${cells} ${r.key}${r.error === null ? '' : `  ${r.error}`}${r.mayBeSuperseded ? '  (may be superseded: see salvage report)' : ''}\n`;
+  const cells = [r.status, shown(r.provider ?? '-'), shown(r.keyName ?? '-'), r.stale === null ? '-' : String(r.stale)].map(cell).join(' ');
+  return `${cells} ${shown(r.key)}${r.error === null ? '' : `  ${printable(r.error)}`}${r.mayBeSuperseded ? '  (may be superseded: see salvage report)' : ''}\n`;
 }
 
 /** A scan item's weight for chunking: its stored value's size. */
@@ -52,7 +53,7 @@ export async function verifyRecords(items: ScanItem[], reader: ValueReader, etcd
     const key = item.key === undefined ? '' : fromUtf8(item.key);
     return {
       key,
-      resource: parseEtcdKey(key, etcdPrefix)?.resource ?? null,
+      resource: keyResource(key, etcdPrefix),
       status: 'error',
       provider: null,
       keyName: null,
@@ -77,6 +78,13 @@ export async function verifyChunk(
   return { text, marks };
 }
 
+/** The stderr line of a value `get` could not read: `error: KEY: why`, printable. */
+export function failureNote(item: ScanItem, report: ValueReport | null): string {
+  const key = item.ok ? item.entry.key : item.key;
+  const where = key === undefined ? '' : `${shown(fromUtf8(key))}: `;
+  return `error: ${where}${printable(item.ok ? report!.error! : item.error.message)}`;
+}
+
 /** `get`'s line formats, where each object is printed on its own, independent of its neighbours. */
 export type LineFormat = 'ndjson' | 'name';
 
@@ -99,9 +107,7 @@ export async function getChunk(
   for (const item of items) {
     const report = item.ok ? decodeReport(reports[k++]!) : null;
     if (!item.ok || report?.object === undefined) {
-      const key = item.ok ? item.entry.key : item.key;
-      const where = key === undefined ? '' : `${fromUtf8(key)}: `;
-      notes.push(`error: ${where}${item.ok ? report!.error : item.error.message}`);
+      notes.push(failureNote(item, report));
       continue;
     }
     found++;

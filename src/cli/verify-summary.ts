@@ -1,4 +1,5 @@
 /** The summary `verify` ends with, and that the web page shows for a snapshot: counted from the records' marks. */
+import { shown } from './printable.ts';
 import { cell, type VerifyMark } from './scan-format.ts';
 
 export interface VerifySummary {
@@ -33,7 +34,7 @@ export function summaryLines(s: VerifySummary): string[] {
     `${s.keys} keys: ${s.ok} encrypted, ${s.plaintext} plaintext, ${s.failed} failed; ${s.stale} stale`,
     ['PROVIDER', 'KEY-NAME', 'VALUES', 'STALE'].map(cell).join(' ') + ' FAILED',
     ...s.byProvider.map(
-      (b) => [b.provider ?? '(unknown)', b.keyName ?? '-', String(b.values), String(b.stale)].map(cell).join(' ') + ` ${b.failed}`,
+      (b) => [shown(b.provider ?? '(unknown)'), shown(b.keyName ?? '-'), String(b.values), String(b.stale)].map(cell).join(' ') + ` ${b.failed}`,
     ),
   ];
 }

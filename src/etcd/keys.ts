@@ -110,16 +110,22 @@ function scoped(resource: string, rest: string[], namespaced: boolean | undefine
   return null;
 }
 
-/** Splits an etcd key into resource, namespace and name; null when it is not shaped like an apiserver key. */
-export function parseEtcdKey(key: string, etcdPrefix?: string): ParsedEtcdKey | null {
+interface Located {
+  resource: string;
+  /** The segments after the resource's key prefix. */
+  rest: string[];
+  namespaced: boolean | undefined;
+  /** The resource is one object at its prefix itself (no namespace or name segments). */
+  single: boolean;
+}
+
+function locate(key: string, etcdPrefix?: string): Located | null {
   const root = normalizeEtcdPrefix(etcdPrefix) + '/';
   if (!key.startsWith(root)) return null;
   const segs = key.slice(root.length).split('/');
   for (const { e, kp } of KEY_PREFIX_SEGMENTS) {
     if (!startsWithSegments(segs, kp)) continue;
-    const r = fromEntry(e);
-    if (e.singleObject) return segs.length === kp.length ? { resource: r.qualified, name: kp[kp.length - 1]! } : null;
-    return scoped(r.qualified, segs.slice(kp.length), e.namespaced);
+    return { resource: fromEntry(e).qualified, rest: segs.slice(kp.length), namespaced: e.namespaced, single: e.singleObject === true };
   }
   const first = segs[0] ?? '';
   if (first === '') return null;
@@ -127,7 +133,24 @@ export function parseEtcdKey(key: string, etcdPrefix?: string): ParsedEtcdKey | 
   if (first.includes('.')) {
     const resource = segs[1];
     if (resource === undefined || resource === '') return null;
-    return scoped(`${resource}.${first}`, segs.slice(2), undefined);
+    return { resource: `${resource}.${first}`, rest: segs.slice(2), namespaced: undefined, single: false };
   }
-  return scoped(first, segs.slice(1), undefined);
+  return { resource: first, rest: segs.slice(1), namespaced: undefined, single: false };
+}
+
+/** Splits an etcd key into resource, namespace and name; null when it is not shaped like an apiserver key. */
+export function parseEtcdKey(key: string, etcdPrefix?: string): ParsedEtcdKey | null {
+  const at = locate(key, etcdPrefix);
+  if (at === null) return null;
+  if (at.single) return at.rest.length === 0 ? { resource: at.resource, name: key.split('/').pop()! } : null;
+  return scoped(at.resource, at.rest, at.namespaced);
+}
+
+/**
+ * The resource whose storage holds `key`, by its key prefix alone, however the rest is shaped: the
+ * apiserver reads every key under a resource's prefix with that resource's transformer, so
+ * `/registry/secrets/default/a/b` is read as a Secret (by `verify` as by `get secrets`).
+ */
+export function keyResource(key: string, etcdPrefix?: string): string | null {
+  return locate(key, etcdPrefix)?.resource ?? null;
 }

@@ -7,7 +7,7 @@ import { fromUtf8 } from '../bytes.ts';
 import { createTransformer } from '../config/create-transformer.ts';
 import { providersForResource } from '../config/resources.ts';
 import type { EncryptionConfig, ProviderConfig } from '../config/types.ts';
-import { parseEtcdKey } from '../etcd/keys.ts';
+import { keyResource } from '../etcd/keys.ts';
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
 import { decodeObject } from '../storage/decode.ts';
 import { decodesCleanly } from '../storage/decodes.ts';
@@ -126,7 +126,7 @@ export function createValueReader(
   async function readMany(values: readonly ValueToRead[], opts: { decode?: boolean } = {}): Promise<ValueReport[]> {
     const placed = values.map((v) => {
       const key = fromUtf8(v.key);
-      const resource = v.resource ?? parseEtcdKey(key, etcdPrefix)?.resource ?? null;
+      const resource = v.resource ?? keyResource(key, etcdPrefix);
       const chain = chainFor(resource);
       return { chain, prefix: parseValuePrefix(v.value, chain.names), key, resource };
     });

@@ -1,5 +1,5 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
-import { parseEtcdKey } from '../../etcd/keys.ts';
+import { keyResource } from '../../etcd/keys.ts';
 import { CONFIG_OPTIONS, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { INPUT_FORMATS, parseValueInput } from '../../value/input.ts';
@@ -17,11 +17,11 @@ const OPTIONS = {
 
 /** The etcd key names the resource (so the chain) and is the authenticated data: it is required. */
 export function resourceOfKey(command: string, key: string, etcdPrefix: string): string {
-  const parsed = parseEtcdKey(key, etcdPrefix);
-  if (!parsed) {
+  const resource = keyResource(key, etcdPrefix);
+  if (resource === null) {
     throw new UsageError(command, `cannot tell the resource from etcd key ${JSON.stringify(key)}: expected ${etcdPrefix}/<resource>/[<namespace>/]<name> (see --etcd-prefix)`);
   }
-  return parsed.resource;
+  return resource;
 }
 
 export async function decryptCommand(argv: string[], io: CliIo): Promise<number> {

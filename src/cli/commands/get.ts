@@ -5,8 +5,10 @@ import { K8sEncError } from '../../errors.ts';
 import { forRestore } from '../../storage/output.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError, type Parsed } from '../args.ts';
 import { OutDir } from '../out-dir.ts';
+import { shown } from '../printable.ts';
+import { goQuote } from '../../go-quote.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
-import { storedBytes } from '../scan-format.ts';
+import { failureNote, storedBytes } from '../scan-format.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_ERROR, EXIT_OK, EXIT_SOME_FAILED, type CliIo } from '../io.ts';
 import { createObjectWriter, formatObject, objectLine, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
@@ -141,9 +143,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
         progress.tick(report?.object === undefined);
         if (!item.ok || report?.object === undefined) {
           failed++;
-          const key = item.ok ? item.entry.key : item.key;
-          const where = key === undefined ? '' : `${fromUtf8(key)}: `;
-          await progress.note(`error: ${where}${item.ok ? report!.error : item.error.message}`);
+          await progress.note(failureNote(item, report));
           continue;
         }
         const warning = supersededWarning(item);
@@ -164,7 +164,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
           // One object that cannot be written must not cost the others theirs.
           if (!(e instanceof K8sEncError)) throw e;
           unwritten++;
-          await progress.note(`error: ${report.key}: ${e.message}`);
+          await progress.note(`error: ${shown(report.key)}: ${e.message}`);
         }
       }
     }
@@ -176,7 +176,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const damaged = isSalvage(source) && (await writeSalvageReport(io.stderr, source, superseded));
   if (t.keys !== undefined && found === 0 && failed === 0) {
     const name = p.positionals[1]!;
-    await io.stderr.write(`Error from server (NotFound): ${t.resource.qualified} "${name}" not found\n`);
+    await io.stderr.write(`Error from server (NotFound): ${t.resource.qualified} ${goQuote(name)} not found\n`);
     return damaged ? EXIT_DAMAGED : EXIT_ERROR;
   }
   if (writer && (t.keys === undefined || found > 0)) await writer.end();

@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
 import { startProgress } from '../progress.ts';
 import { loadConfigFile, openSource, revisionOf } from '../sources.ts';
 import { createValueReader } from '../../value/reader.ts';
+import { shown } from '../printable.ts';
 import { cell, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
 import { newSummary, summarize, summaryLines } from '../verify-summary.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
