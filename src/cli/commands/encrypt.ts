@@ -30,11 +30,32 @@ function parseObject(data: Uint8Array): KubeObject {
   if (typeof o !== 'object' || o === null || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
     throw new K8sEncError('ERR_INPUT', 'input is not a Kubernetes object (apiVersion and kind); pass --input-format raw to store bytes as they are');
   }
-  // The apiserver clears these before it encodes (SPEC §1).
+  // The apiserver clears these before it encodes (docs/FORMATS.md).
   const meta = (o.metadata ?? {}) as Record<string, unknown>;
   delete meta.resourceVersion;
   delete meta.selfLink;
   return { ...(o as KubeObject), metadata: meta };
+}
+
+/**
+ * A v1 Secret's `stringData` never reaches etcd: the apiserver's v1 → internal conversion writes
+ * each entry into `data` (UTF-8, replacing a `data` entry of the same key) and drops the field.
+ * Returns the object as stored, and whether it had any.
+ */
+function mergeStringData(obj: KubeObject): { obj: KubeObject; merged: number } {
+  if (obj.apiVersion !== 'v1' || obj.kind !== 'Secret' || !('stringData' in obj)) return { obj, merged: 0 };
+  const { stringData, ...rest } = obj as KubeObject & { stringData?: unknown };
+  if (stringData === null || stringData === undefined) return { obj: rest as KubeObject, merged: 0 };
+  if (typeof stringData !== 'object' || Array.isArray(stringData)) {
+    throw new K8sEncError('ERR_INPUT', 'Secret.stringData must be a map of strings');
+  }
+  const entries = Object.entries(stringData as Record<string, unknown>);
+  const data: Record<string, unknown> = { ...((rest as { data?: Record<string, unknown> }).data ?? {}) };
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string') throw new K8sEncError('ERR_INPUT', `Secret.stringData[${JSON.stringify(k)}] must be a string`);
+    data[k] = toBase64(utf8(v));
+  }
+  return { obj: { ...rest, data } as KubeObject, merged: entries.length };
 }
 
 export async function encryptCommand(argv: string[], io: CliIo): Promise<number> {
@@ -47,7 +68,14 @@ export async function encryptCommand(argv: string[], io: CliIo): Promise<number>
   // KMS plugins are connected on first use, so nothing is left open if reading the input fails.
   const kms = connectKmsPlugins('encrypt', p, config);
   const input = await readValueArg('encrypt', p.positionals, io);
-  const plaintext = inputFormat === 'raw' || startsWith(input, PROTOBUF_MAGIC) ? input : encodeObject(parseObject(input));
+  let plaintext = input;
+  if (inputFormat !== 'raw' && !startsWith(input, PROTOBUF_MAGIC)) {
+    const { obj, merged } = mergeStringData(parseObject(input));
+    if (merged > 0) {
+      await io.stderr.write(`note: stringData (${merged} entr${merged === 1 ? 'y' : 'ies'}) merged into data, as the apiserver stores a Secret\n`);
+    }
+    plaintext = encodeObject(obj);
+  }
   let stored: Uint8Array;
   try {
     stored = await createTransformer(config, resource, kms.options).toStorage(plaintext, utf8(key));
