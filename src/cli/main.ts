@@ -6,6 +6,7 @@ import { K8sEncError } from '../errors.ts';
 import { HelpRequested, UsageError } from './args.ts';
 import { HELP } from './help.ts';
 import { printable } from './printable.ts';
+import { describeErrno } from './errno.ts';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
 
 export type { CliIo, Output } from './io.ts';
@@ -64,12 +65,23 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function streamOutput(stream: NodeJS.WriteStream): CliIo['stdout'] {
+/** A process stream as an Output; a write error (ENOSPC on `> /dev/full`) fails the next write, and `failure()` tells. */
+function streamOutput(stream: NodeJS.WriteStream, name: string): CliIo['stdout'] & { failure(): K8sEncError | undefined } {
+  let failed: K8sEncError | undefined;
+  const failedOnce = new Promise<never>((_, reject) => {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      failed ??= new K8sEncError('ERR_IO', `cannot write to ${name}: ${describeErrno(e)}`, { cause: e });
+      reject(failed);
+    });
+  });
+  failedOnce.catch(() => {});
   return {
     async write(chunk) {
+      if (failed) throw failed;
       // Respect back-pressure so a large scan streams instead of piling up in memory.
-      if (!stream.write(chunk)) await once(stream, 'drain');
+      if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failedOnce]);
     },
+    failure: () => failed,
   };
 }
 
@@ -83,15 +95,23 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   // `k8s-enc get … | head` closes the pipe early: that is a normal end, not a crash.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(EXIT_OK);
-    throw e;
   });
+  const stdout = streamOutput(process.stdout, 'standard output');
   const io: CliIo = {
-    stdout: streamOutput(process.stdout),
-    stderr: streamOutput(process.stderr),
+    stdout,
+    stderr: streamOutput(process.stderr, 'standard error'),
     readStdin: () => readAll(process.stdin),
     stderrIsTTY: process.stderr.isTTY === true,
   };
-  process.exitCode = await run(argv, io);
+  let code = await run(argv, io);
+  // A synchronous stream (a file, a device) reports a failed last write on the next tick.
+  await new Promise((resolve) => setImmediate(resolve));
+  const failure = stdout.failure();
+  if (failure !== undefined && code !== EXIT_USAGE) {
+    if (code !== EXIT_ERROR) process.stderr.write(`error: ${failure.message}\n`);
+    code = EXIT_ERROR;
+  }
+  process.exitCode = code;
 }
 
 function isEntryPoint(): boolean {

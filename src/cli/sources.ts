@@ -4,16 +4,17 @@ import { parseEncryptionConfig } from '../config/parse.ts';
 import type { EncryptionConfig } from '../config/types.ts';
 import type { EtcdSource } from '../etcd/source.ts';
 import { openSnapshot } from '../etcd/snapshot.ts';
+import type { TrailerCheck } from '../etcd/snapshot-file.ts';
 import { K8sEncError } from '../errors.ts';
 import { flag, positiveInt, str, UsageError, type Parsed } from './args.ts';
 import type { CliIo } from './io.ts';
+import { describeErrno } from './errno.ts';
 
 export async function readInputFile(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-    throw new K8sEncError('ERR_IO', `cannot read ${JSON.stringify(path)}: ${reason}`, { file: path, cause: e });
+    throw new K8sEncError('ERR_IO', `cannot read ${JSON.stringify(path)}: ${describeErrno(e)}`, { file: path, cause: e });
   }
 }
 
@@ -40,7 +41,17 @@ export function revisionOf(command: string, p: Parsed): number | undefined {
   return positiveInt(command, 'revision', str(p, 'revision'));
 }
 
-export async function openSource(command: string, p: Parsed): Promise<EtcdSource> {
+/** What a snapshot's open checked of its sha256 trailer, when not all of it was checked. */
+function hashNote(path: string, check: TrailerCheck): string | null {
+  if (check === 'skipped') return `warning: ${path}: sha256 trailer not checked (--skip-hash-check); the data may be corrupt\n`;
+  if (check === 'no-trailer') {
+    return `note: ${path} has no sha256 trailer (a member db, or a snapshot cut short): read as a bbolt file, integrity not checked\n`;
+  }
+  return null;
+}
+
+/** The --snapshot or --endpoints source; with `io`, says on stderr what a snapshot's open did not check. */
+export async function openSource(command: string, p: Parsed, io?: CliIo): Promise<EtcdSource> {
   const snapshot = str(p, 'snapshot');
   const endpoints = str(p, 'endpoints');
   if ((snapshot === undefined) === (endpoints === undefined)) {
@@ -55,7 +66,10 @@ export async function openSource(command: string, p: Parsed): Promise<EtcdSource
       return openSalvage(snapshot);
     }
     // The hash is checked while the first read (pass 1 of a scan) runs; nothing is printed before it passes.
-    return openSnapshot(snapshot, { skipHashCheck: flag(p, 'skip-hash-check'), overlapHashCheck: true });
+    const source = await openSnapshot(snapshot, { skipHashCheck: flag(p, 'skip-hash-check'), overlapHashCheck: true });
+    const note = hashNote(snapshot, source.trailer);
+    if (note !== null) await io?.stderr.write(note);
+    return source;
   }
   if (flag(p, 'salvage')) throw new UsageError(command, '--salvage reads --snapshot files; a live etcd has its own repair tools');
   const list = endpointList(endpoints!);
@@ -63,6 +77,9 @@ export async function openSource(command: string, p: Parsed): Promise<EtcdSource
   // Loaded on demand: the gRPC client is only needed for live clusters.
   const { openEndpoints } = await import('../etcd/live.ts');
   const tls = { cacert: str(p, 'cacert'), cert: str(p, 'cert'), key: str(p, 'key') };
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new UsageError(command, `--cert and --key go together (the client certificate and its private key); ${tls.cert === undefined ? '--cert' : '--key'} is missing`);
+  }
   return openEndpoints({
     endpoints: list,
     ...(tls.cacert !== undefined && { cacert: tls.cacert }),

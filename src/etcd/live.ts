@@ -65,7 +65,15 @@ function credentials(g: GrpcModule, opts: EndpointOptions): grpc.ChannelCredenti
       throw new K8sEncError('ERR_IO', `cannot read ${path}: ${(e as Error).message}`, { file: path, cause: e });
     }
   };
-  return g.credentials.createSsl(read(opts.cacert), read(opts.key), read(opts.cert));
+  const [cacert, key, cert] = [read(opts.cacert), read(opts.key), read(opts.cert)];
+  try {
+    return g.credentials.createSsl(cacert, key, cert);
+  } catch (e) {
+    // OpenSSL's words ("key values mismatch", "no start line"): swapped, mismatched or not PEM.
+    const files = [opts.cacert && `--cacert ${opts.cacert}`, opts.cert && `--cert ${opts.cert}`, opts.key && `--key ${opts.key}`].filter(Boolean).join(' ');
+    const why = e instanceof Error ? e.message : String(e);
+    throw new K8sEncError('ERR_INPUT', `${files}: ${why} (is each file the right PEM: CA certificate, client certificate, its private key?)`, { cause: e });
+  }
 }
 
 export class LiveSource implements EtcdSource {

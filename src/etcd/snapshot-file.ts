@@ -13,11 +13,19 @@ export interface DatabaseFileOptions {
   deferHashCheck?: boolean;
 }
 
+/**
+ * What is checked of the file's integrity: `verified` (the sha256 trailer is checked), `skipped`
+ * (a trailer is there but --skip-hash-check said not to look), `no-trailer` (a member db, or a
+ * snapshot cut short: nothing to check against).
+ */
+export type TrailerCheck = 'verified' | 'skipped' | 'no-trailer';
+
 /** A file's bbolt part: where it ends, whether a sha256 trailer was there, and its check if deferred. */
 export interface DatabaseExtent {
   dataSize: number;
   hasHash: boolean;
   hashCheck: (() => Promise<void>) | null;
+  trailer: TrailerCheck;
 }
 
 /**
@@ -53,7 +61,8 @@ export async function checkDatabaseFile(
       hashCheck = null;
     }
   }
-  return { dataSize, hasHash, hashCheck };
+  const trailer: TrailerCheck = !hasHash ? 'no-trailer' : opts.skipHashCheck === true ? 'skipped' : 'verified';
+  return { dataSize, hasHash, hashCheck, trailer };
 }
 
 /** Opens a bbolt file on Node (a snapshot or a member `db`); the trailer is hashed in a worker thread. */

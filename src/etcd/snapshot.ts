@@ -5,7 +5,7 @@ import { BlockFile } from './bbolt/block-file.ts';
 import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
 import { fromLatin1, indexKeyBucket, type KeyIndex } from './mvcc/key-index.ts';
 import { parseRevisionKey } from './mvcc/revision.ts';
-import { openDatabaseFile } from './snapshot-file.ts';
+import { openDatabaseFile, type TrailerCheck } from './snapshot-file.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem } from './source.ts';
 
 /**
@@ -47,8 +47,10 @@ export interface ScanPlan {
  * hash mismatch is the error reported over any the unchecked data causes.
  */
 export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean; overlapHashCheck?: boolean } = {}): Promise<SnapshotSource> {
-  const { file, dataSize, hashCheck } = await openDatabaseFile(path, { ...opts, deferHashCheck: opts.overlapHashCheck === true });
-  return snapshotOver(file, dataSize, hashCheck);
+  const { file, dataSize, hashCheck, trailer } = await openDatabaseFile(path, { ...opts, deferHashCheck: opts.overlapHashCheck === true });
+  const source = await snapshotOver(file, dataSize, hashCheck);
+  source.trailer = trailer;
+  return source;
 }
 
 /**
@@ -72,6 +74,8 @@ export async function snapshotOver(file: BlockFile, dataSize: number, hashCheck:
 export class SnapshotSource implements EtcdSource {
   private revisionInfo: EtcdRevisionInfo | undefined;
   private hashResult: Promise<void> | undefined;
+  /** What is checked of the file's sha256 trailer. */
+  trailer: TrailerCheck = 'no-trailer';
 
   constructor(
     private readonly db: BoltDb,

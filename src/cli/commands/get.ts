@@ -100,7 +100,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const workers = scanWorkerCount('get', str(p, 'workers'));
   const config = await loadConfig('get', p);
   const kms = connectKmsPlugins('get', p, config);
-  const source = await openSource('get', p);
+  const source = await openSource('get', p, io);
   const reader = createValueReader(config, etcdPrefix, kms.options);
   const progress = startProgress(io, `reading ${t.resource.qualified}`);
   const ext = format === 'yaml' ? 'yaml' : 'json';

@@ -30,7 +30,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const { config, path: configPath, bytes: configBytes } = await loadConfigFile('verify', p);
   const report = await startReport('verify', str(p, 'report'));
   const kms = connectKmsPlugins('verify', p, config);
-  const source = await openSource('verify', p);
+  const source = await openSource('verify', p, io);
   const reader = createValueReader(config, etcdPrefix, kms.options);
   const summary = newSummary();
   const progress = startProgress(io, 'verifying');

@@ -20,8 +20,16 @@ export class RandomAccessFile extends BlockFile {
     const fs = nodeBuiltin('node:fs');
     let fd: number;
     try {
+      // Before opening: opening a pipe would wait for a writer, and a folder opens but cannot be read.
+      const st = fs.statSync(path);
+      if (st.isDirectory()) throw new K8sEncError('ERR_INPUT', `${path} is a folder, not a snapshot file`, { file: path });
+      if (!st.isFile()) {
+        const msg = `${path} is not a regular file (a pipe such as <(…)?): the snapshot is read at random offsets, save it to a file first`;
+        throw new K8sEncError('ERR_INPUT', msg, { file: path });
+      }
       fd = fs.openSync(path, 'r');
     } catch (e) {
+      if (e instanceof K8sEncError) throw e;
       throw new K8sEncError('ERR_IO', `cannot open ${path}: ${(e as Error).message}`, { file: path, cause: e });
     }
     return new RandomAccessFile(path, fd, fs.fstatSync(fd).size);
