@@ -30,6 +30,7 @@ export type K8sEncErrorCode =
   | 'ERR_BBOLT_CORRUPT' // bad magic/checksum, page out of range, loops, bad element
   | 'ERR_ETCD_CORRUPT' // key bucket entries of the wrong shape, undecodable mvccpb.KeyValue
   | 'ERR_ETCD_COMPACTED' // required revision has been compacted
+  | 'ERR_ETCD_FUTURE_REVISION' // required revision is a future revision
   | 'ERR_ETCD_UNAVAILABLE' // a live etcd endpoint failed
   // command line and I/O
   | 'ERR_USAGE'

@@ -143,7 +143,7 @@ describe('etcd data read over a snapshot, the member db and endpoints', { skip, 
       for (const src of [snapSrc, live]) {
         await rejectsWith(collect(src.scan(REGISTRY, { revision: compactRev - 1 })), 'ERR_ETCD_COMPACTED', /^required revision has been compacted$/);
         await rejectsWith(src.get(utf8('/registry/marker'), { revision: 1 }), 'ERR_ETCD_COMPACTED');
-        await rejectsWith(collect(src.scan(REGISTRY, { revision: finalRev + 1 })), 'ERR_USAGE', /future revision/);
+        await rejectsWith(collect(src.scan(REGISTRY, { revision: finalRev + 1 })), 'ERR_ETCD_FUTURE_REVISION', /future revision/);
       }
     } finally {
       await snapSrc.close();

@@ -31,7 +31,8 @@ export function connectKmsPlugins(command: string, p: Parsed, config: Encryption
         providers.find((x) => x.apiVersion === info.apiVersion && x.name === info.name && x.endpoint === info.endpoint) ??
         providers.find((x) => x.apiVersion === info.apiVersion && x.name === info.name);
       const endpoint = overrides.get(info.name) ?? info.endpoint;
-      plugin = connectKmsPlugin({ ...info, endpoint, ...(configured && { timeoutMs: configured.timeoutMs }) });
+      // One run: a plugin found down stays down, so a scan does not wait out every value's deadline.
+      plugin = connectKmsPlugin({ ...info, endpoint, downIsFinal: true, ...(configured && { timeoutMs: configured.timeoutMs }) });
       plugins.set(id, plugin);
     }
     return plugin;

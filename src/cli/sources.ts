@@ -50,8 +50,36 @@ function hashNote(path: string, check: TrailerCheck): string | null {
   return null;
 }
 
-/** The --snapshot or --endpoints source; with `io`, says on stderr what a snapshot's open did not check. */
+/**
+ * The --snapshot or --endpoints source; with `io`, says on stderr what a snapshot's open did not
+ * check. A --revision out of the source's range fails here, naming the range.
+ */
 export async function openSource(command: string, p: Parsed, io?: CliIo): Promise<EtcdSource> {
+  const source = await openUnchecked(command, p, io);
+  const revision = revisionOf(command, p);
+  if (revision === undefined) return source;
+  try {
+    await checkRevision(source, revision);
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+  return source;
+}
+
+/** etcd's own texts, then the range: a revision out of it is a fact about the data, not a usage error. */
+async function checkRevision(source: EtcdSource, revision: number): Promise<void> {
+  const { revision: current, compactRevision } = await source.info();
+  const range = `the current revision is ${current}${compactRevision > 0 ? `, compacted up to ${compactRevision}` : ', never compacted'}`;
+  if (revision > current) {
+    throw new K8sEncError('ERR_ETCD_FUTURE_REVISION', `required revision is a future revision (asked for ${revision}; ${range})`);
+  }
+  if (revision < compactRevision) {
+    throw new K8sEncError('ERR_ETCD_COMPACTED', `required revision has been compacted (asked for ${revision}; ${range})`);
+  }
+}
+
+async function openUnchecked(command: string, p: Parsed, io?: CliIo): Promise<EtcdSource> {
   const snapshot = str(p, 'snapshot');
   const endpoints = str(p, 'endpoints');
   if ((snapshot === undefined) === (endpoints === undefined)) {

@@ -212,7 +212,7 @@ function rangeError(err: grpc.ServiceError): K8sEncError {
     return new K8sEncError('ERR_ETCD_COMPACTED', 'required revision has been compacted');
   }
   if (err.details.includes('required revision is a future revision')) {
-    return new K8sEncError('ERR_USAGE', 'required revision is a future revision');
+    return new K8sEncError('ERR_ETCD_FUTURE_REVISION', 'required revision is a future revision');
   }
   return new K8sEncError('ERR_ETCD_UNAVAILABLE', `etcd Range failed: ${err.details || err.message}`, { cause: err });
 }

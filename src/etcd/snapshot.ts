@@ -149,7 +149,7 @@ export class SnapshotSource implements EtcdSource {
     }
     const { revision: current, compactRevision } = this.infoNow();
     if (revision < compactRevision) throw new K8sEncError('ERR_ETCD_COMPACTED', 'required revision has been compacted');
-    if (revision > current) throw new K8sEncError('ERR_USAGE', 'required revision is a future revision');
+    if (revision > current) throw new K8sEncError('ERR_ETCD_FUTURE_REVISION', 'required revision is a future revision');
     return revision;
   }
 

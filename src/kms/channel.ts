@@ -32,7 +32,12 @@ export interface PluginChannel {
   close(): void;
 }
 
-export function openPluginChannel(info: KmsProviderInfo, timeoutMs: number, authority?: string): PluginChannel {
+/**
+ * `downIsFinal`: once a call finds the plugin unreachable (deadline passed, unavailable), every
+ * later call fails at once with that error instead of waiting out its own deadline. For one-shot
+ * runs such as a CLI scan; a long-lived process keeps asking, as the apiserver does.
+ */
+export function openPluginChannel(info: KmsProviderInfo, timeoutMs: number, authority?: string, downIsFinal = false): PluginChannel {
   const socket = parseKmsEndpoint(info.endpoint);
   const options: grpc.ChannelOptions = authority === undefined ? {} : { 'grpc.default_authority': authority };
   // Connected by the first call (grpc-load.ts); parseKmsEndpoint above already rejected bad endpoints.
@@ -43,10 +48,13 @@ export function openPluginChannel(info: KmsProviderInfo, timeoutMs: number, auth
   const where = `KMS provider ${goQuote(info.name)} at ${info.endpoint}`;
   const fail = (message: string, cause?: unknown) => new K8sEncError('ERR_KMS', `${where}: ${message}`, { provider, cause });
 
+  let down: K8sEncError | undefined;
+
   return {
     info,
     upstream: (message) => new K8sEncError('ERR_KMS', message, { provider }),
     async call(method, request, decode, context) {
+      if (down !== undefined) throw down;
       const { grpc: g, client } = await connect();
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(
@@ -59,7 +67,11 @@ export function openPluginChannel(info: KmsProviderInfo, timeoutMs: number, auth
           (err, response) => {
             if (err) {
               const text = statusText(err) + missingSocketHint(g, socket, err);
-              reject(fail(context === undefined ? text : `${context}: ${text}`, err));
+              const error = fail(context === undefined ? text : `${context}: ${text}`, err);
+              if (downIsFinal && (err.code === g.status.DEADLINE_EXCEEDED || err.code === g.status.UNAVAILABLE)) {
+                down ??= fail(`${text} (the plugin did not answer earlier in this run: not asked again)`, err);
+              }
+              reject(error);
             } else resolve(response!);
           },
         );

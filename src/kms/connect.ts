@@ -12,6 +12,8 @@ export interface KmsPluginOptions extends KmsProviderInfo {
   timeoutMs?: number;
   /** KMS v2: how long a healthy Status is reused (see HEALTHY_STATUS_CACHE_MS). */
   statusCacheMs?: number;
+  /** Once the plugin is found unreachable, fail later calls at once (see openPluginChannel). */
+  downIsFinal?: boolean;
 }
 
 export interface Closable {
@@ -35,7 +37,7 @@ export function connectKmsPlugin(o: KmsPluginOptions): KmsPlugin {
   const info: KmsProviderInfo = { name: o.name, apiVersion: o.apiVersion, endpoint: o.endpoint };
   const timeoutMs = o.timeoutMs ?? DEFAULT_KMS_TIMEOUT_MS;
   // The apiserver sets the :authority "localhost" for v2 only; v1 keeps gRPC's default.
-  const channel = openPluginChannel(info, timeoutMs, o.apiVersion === 'v2' ? 'localhost' : undefined);
+  const channel = openPluginChannel(info, timeoutMs, o.apiVersion === 'v2' ? 'localhost' : undefined, o.downIsFinal === true);
   const service =
     o.apiVersion === 'v1'
       ? createKmsV1Client(channel)

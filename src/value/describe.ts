@@ -28,12 +28,20 @@ function plaintextFields(value: Uint8Array, encoding: string): Fields {
 function keyedFields(provider: string, n: number): Fields {
   switch (provider) {
     case 'aescbc':
-      return { ivLength: 16, ciphertextLength: Math.max(0, n - 16), paddedPlaintextLength: Math.max(0, n - 16) };
+      return { ivLength: 16, ciphertextLength: Math.max(0, n - 16), paddedPlaintextLength: Math.max(0, n - 16), ...truncation(provider, n) };
     case 'aesgcm':
-      return { nonceLength: 12, ciphertextLength: Math.max(0, n - 28), tagLength: 16, plaintextLength: Math.max(0, n - 28) };
+      return { nonceLength: 12, ciphertextLength: Math.max(0, n - 28), tagLength: 16, plaintextLength: Math.max(0, n - 28), ...truncation(provider, n) };
     default:
-      return { nonceLength: 24, tagLength: 16, ciphertextLength: Math.max(0, n - 40), plaintextLength: Math.max(0, n - 40) };
+      return { nonceLength: 24, tagLength: 16, ciphertextLength: Math.max(0, n - 40), plaintextLength: Math.max(0, n - 40), ...truncation(provider, n) };
   }
+}
+
+/** A body too short (or, for aescbc, of a length no write gives) for its provider: cut somewhere on the way. */
+function truncation(provider: string, n: number): Fields {
+  const min = provider === 'aescbc' ? 32 : provider === 'aesgcm' ? 28 : 40;
+  if (n >= min && (provider !== 'aescbc' || n % 16 === 0)) return {};
+  const what = n < min ? `shorter than the ${min} bytes any ${provider} value has` : 'not a whole number of 16-byte blocks';
+  return { truncated: true, problem: `the body is ${n} bytes: ${what} (the value was cut or damaged)` };
 }
 
 function kmsV1Fields(body: Uint8Array): Fields {

@@ -48,7 +48,8 @@ export function secret(namespace: string, name: string, extra: Record<string, un
   };
 }
 
-export async function craftSnapshot(values: [key: string, value: CraftedValue][]): Promise<CraftedSnapshot> {
+/** `compactAtPut`: compact at the revision of that put (0-based), so older revisions are gone. */
+export async function craftSnapshot(values: [key: string, value: CraftedValue][], opts: { compactAtPut?: number } = {}): Promise<CraftedSnapshot> {
   const dir = await mkdtemp(join(tmpdir(), 'k8s-enc-crafted-'));
   const config = join(dir, 'config.yaml');
   await writeFile(config, CRAFTED_CONFIG);
@@ -56,11 +57,12 @@ export async function craftSnapshot(values: [key: string, value: CraftedValue][]
   const etcd = await startEtcd();
   try {
     const writer = await EtcdWriter.connect(etcd.endpoint);
-    for (const [key, value] of values) {
+    for (const [i, [key, value]] of values.entries()) {
       let bytes = value instanceof Uint8Array ? value : encodeObject(value);
       const resource = key.split('/')[2] ?? '';
       if (!(value instanceof Uint8Array)) bytes = await createTransformer(parsed, resource).toStorage(bytes, new TextEncoder().encode(key));
-      await writer.put(key, bytes);
+      const revision = await writer.put(key, bytes);
+      if (i === opts.compactAtPut) await writer.compact(revision);
     }
     writer.close();
     const snapshot = join(dir, 'snapshot.db');

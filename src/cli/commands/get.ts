@@ -179,6 +179,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
     await io.stderr.write(`Error from server (NotFound): ${t.resource.qualified} ${goQuote(name)} not found\n`);
     return damaged ? EXIT_DAMAGED : EXIT_ERROR;
   }
+  if (t.prefix !== undefined && found === 0 && failed === 0) await io.stderr.write(nothingUnder(t, p.positionals[0]!, etcdPrefix));
   if (writer && (t.keys === undefined || found > 0)) await writer.end();
   if (out !== null) await reportOutDir(io, out, found, failed + unwritten);
   else if (found === 0 && failed === 0 && (format === 'ndjson' || format === 'name')) await io.stderr.write('No resources found\n');
@@ -186,6 +187,15 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   if (failed + unwritten === 0) return EXIT_OK;
   // By name, the one object failed; in a scan, the others were printed or written.
   return t.keys !== undefined ? EXIT_ERROR : EXIT_SOME_FAILED;
+}
+
+/** A listing that found no key at all: most likely a wrong --etcd-prefix or a misspelled resource. */
+function nothingUnder(t: Target, spelling: string, etcdPrefix: string): string {
+  const unknown =
+    t.resource.namespaced === undefined
+      ? `; ${JSON.stringify(spelling)} is not a built-in resource (a custom resource is spelled with its group, e.g. crontabs.stable.example.com)`
+      : '';
+  return `warning: no keys under ${shown(t.prefix!)} (is --etcd-prefix ${shown(etcdPrefix)} the apiserver's?)${unknown}\n`;
 }
 
 /** The end of an --out run: counts, stale temp files removed, and files there that this run did not write. */

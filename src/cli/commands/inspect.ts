@@ -1,3 +1,4 @@
+import { K8sEncError } from '../../errors.ts';
 import { stringify as toYamlText } from 'yaml';
 import { fromUtf8 } from '../../bytes.ts';
 import { oneOf, parseCommandArgs, str } from '../args.ts';
@@ -13,6 +14,9 @@ export async function inspectCommand(argv: string[], io: CliIo): Promise<number>
   const format = oneOf('inspect', 'output', str(p, 'output'), ['yaml', 'json'] as const, 'yaml');
   const inputFormat = oneOf('inspect', 'input-format', str(p, 'input-format'), INPUT_FORMATS, 'auto');
   const input = parseValueInput(await readValueArg('inspect', p.positionals, io), inputFormat);
+  if (input.value.length === 0) {
+    throw new K8sEncError('ERR_INPUT', 'the value is empty: nothing to inspect (the apiserver never stores an empty value)');
+  }
   const report = {
     ...(input.key !== undefined && { etcdKey: fromUtf8(input.key) }),
     inputFormat: input.format,

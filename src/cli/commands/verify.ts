@@ -1,4 +1,4 @@
-import { utf8 } from '../../bytes.ts';
+import { fromUtf8, utf8 } from '../../bytes.ts';
 import { normalizeEtcdPrefix } from '../../etcd/keys.ts';
 import { CONFIG_OPTIONS, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
@@ -70,5 +70,10 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   if (format === 'ndjson') await io.stdout.write(JSON.stringify({ summary }) + '\n');
   else await io.stdout.write(['', ...summaryLines(summary)].join('\n') + '\n');
   if (isSalvage(source) && (await writeSalvageReport(io.stderr, source, superseded))) return EXIT_DAMAGED;
+  if (summary.keys === 0) {
+    // Nothing verified is no proof of anything: most likely the wrong --etcd-prefix.
+    await io.stderr.write(`warning: no keys under ${shown(fromUtf8(prefix))} (is --etcd-prefix ${shown(etcdPrefix)} the apiserver's?)\n`);
+    return EXIT_VERIFY_FAILED;
+  }
   return summary.failed > 0 ? EXIT_VERIFY_FAILED : EXIT_OK;
 }
