@@ -122,6 +122,8 @@ Examples:
 Options:
       --etcd-key KEY        the value's etcd key (the authenticated data); overrides a key in the input
   -o, --output FORMAT       yaml (default), json, or raw (the plaintext bytes)
+      --no-check            with -o raw: print the plaintext even if it does not decode as an object
+                            (by default it must: aescbc lets a wrong key through 1 time in 256)
       --input-format FMT    auto (default), raw, etcdctl, base64 or hex
 ${CONFIG}
 `,

@@ -208,6 +208,8 @@ export function decodeReport(r: ValueReport): ValueReport {
     return { ...r, object: decodeObject(r.data) };
   } catch (err) {
     const e = asK8sEncError(err);
-    return { ...r, status: 'error', error: `decrypted, but the object does not decode: ${e.message}`, code: e.code };
+    // aescbc has no integrity check: about 1 wrong key in 256 passes the padding and yields garbage.
+    const hint = r.provider === 'aescbc' ? ' — the aescbc key is most likely wrong (a wrong key passes the padding check about 1 time in 256)' : '';
+    return { ...r, status: 'error', error: `decrypted, but the object does not decode: ${e.message}${hint}`, code: e.code };
   }
 }

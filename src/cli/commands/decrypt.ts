@@ -1,6 +1,6 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { keyResource } from '../../etcd/keys.ts';
-import { CONFIG_OPTIONS, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
+import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { INPUT_FORMATS, parseValueInput } from '../../value/input.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
@@ -13,6 +13,7 @@ const OPTIONS = {
   'etcd-key': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'input-format': { type: 'string' },
+  'no-check': { type: 'boolean' },
 } as const;
 
 /** The etcd key names the resource (so the chain) and is the authenticated data: it is required. */
@@ -41,7 +42,7 @@ export async function decryptCommand(argv: string[], io: CliIo): Promise<number>
   const resource = resourceOfKey('decrypt', fromUtf8(keyBytes), etcdPrefix);
   let report: ValueReport;
   try {
-    report = await createValueReader(config, etcdPrefix, kms.options).read(keyBytes, input.value, resource, { decode: format !== 'raw' });
+    report = await createValueReader(config, etcdPrefix, kms.options).read(keyBytes, input.value, resource, { decode: !(format === 'raw' && flag(p, 'no-check')) });
   } finally {
     kms.close();
   }
