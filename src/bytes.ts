@@ -120,35 +120,43 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 /**
  * Go's base64.StdEncoding.DecodeString: standard alphabet, `=` padding required, `\r` and `\n`
  * ignored anywhere, every other character an error, non-zero trailing bits accepted.
- * Returns null where Go returns an error. Node's Buffer decoder is far laxer (SPEC §4.4).
+ * Returns null where Go returns an error. Node's Buffer decoder is far laxer (docs/FORMATS.md).
+ * Text as bytes decodes in place of a string (no copy); `anyWhitespace` also skips spaces and tabs
+ * (pasted input). Memory: the output only, whatever the size (a pasted 150 MB value included).
  */
-export function decodeGoStdBase64(s: string): Uint8Array | null {
-  const chars: number[] = [];
+export function decodeGoStdBase64(s: string | Uint8Array, anyWhitespace = false): Uint8Array | null {
+  if (typeof s === 'string') {
+    // Only ASCII can be base64; latin1 bytes of anything else could alias valid characters.
+    if (/[^\x00-\x7f]/.test(s)) return null;
+    s = Buffer.from(s, 'latin1');
+  }
+  const skip = (c: number) => c === 13 || c === 10 || (anyWhitespace && (c === 32 || c === 9));
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (!skip(s[i]!)) n++;
+  if (n % 4 !== 0) return null;
+  const out = new Uint8Array((n / 4) * 3);
+  const q = [0, 0, 0, 0];
+  let k = 0;
+  let o = 0;
+  let seen = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 13 || c === 10) continue;
-    chars.push(c);
-  }
-  if (chars.length % 4 !== 0) return null;
-  const out: number[] = [];
-  for (let i = 0; i < chars.length; i += 4) {
-    const q = chars.slice(i, i + 4);
-    const last = i + 4 === chars.length;
-    let pad = 0;
-    if (q[3] === 61) pad = q[2] === 61 ? 2 : 1;
-    if (pad > 0 && !last) return null;
-    const v: number[] = [];
-    for (let j = 0; j < 4 - pad; j++) {
-      const c = q[j]!;
-      const x = c < 128 ? B64_INDEX[c]! : -1;
+    const c = s[i]!;
+    if (skip(c)) continue;
+    q[k++] = c;
+    if (k < 4) continue;
+    k = 0;
+    seen += 4;
+    const pad = q[3] === PAD ? (q[2] === PAD ? 2 : 1) : 0;
+    if (pad > 0 && seen !== n) return null;
+    let v = 0;
+    for (let j = 0; j < 4; j++) {
+      const x = j < 4 - pad ? (q[j]! < 128 ? B64_INDEX[q[j]!]! : -1) : 0;
       if (x < 0) return null;
-      v.push(x);
+      v = (v << 6) | x;
     }
-    if (pad === 2 && q[2] !== 61) return null;
-    const n = (v[0]! << 18) | (v[1]! << 12) | ((v[2] ?? 0) << 6) | (v[3] ?? 0);
-    out.push((n >> 16) & 255);
-    if (pad < 2) out.push((n >> 8) & 255);
-    if (pad < 1) out.push(n & 255);
+    out[o++] = (v >> 16) & 255;
+    if (pad < 2) out[o++] = (v >> 8) & 255;
+    if (pad < 1) out[o++] = v & 255;
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, o);
 }

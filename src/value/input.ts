@@ -2,7 +2,7 @@
  * One stored etcd value as people paste it (SPEC §6.4): the raw bytes, `etcdctl get` text
  * (`key\n` + value + `\n`), `etcdctl get -w json`, hex or base64.
  */
-import { decodeGoStdBase64, fromHex, fromUtf8, startsWith, utf8 } from '../bytes.ts';
+import { decodeGoStdBase64, fromUtf8, startsWith, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 
 export const INPUT_FORMATS = ['auto', 'raw', 'etcdctl', 'base64', 'hex'] as const;
@@ -49,20 +49,49 @@ function parseEtcdctlJson(data: Uint8Array): ValueInput | null {
   return { key, value, format: 'etcdctl-json' };
 }
 
-function textOf(data: Uint8Array): string | null {
+const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+function isText(data: Uint8Array): boolean {
   // Hex and base64 are ASCII; anything else is binary and stays raw.
-  for (const b of data) if (b > 0x7e || (b < 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09)) return null;
-  return fromUtf8(data).replace(/\s+/g, '');
+  for (const b of data) if (b > 0x7e || (b < 0x20 && !isSpace(b))) return false;
+  return true;
 }
 
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+
+/**
+ * Hex digits with whitespace anywhere and an optional 0x in front, decoded straight from the bytes:
+ * pasted values can be hundreds of MB, too big for string copies.
+ */
 function parseHex(data: Uint8Array): Uint8Array | null {
-  const t = textOf(data)?.replace(/^0x/i, '');
-  return t !== undefined && t.length > 0 && t.length % 2 === 0 && /^[0-9a-fA-F]+$/.test(t) ? fromHex(t) : null;
+  let start = 0;
+  while (start < data.length && isSpace(data[start]!)) start++;
+  if (data[start] === 0x30 && (data[start + 1] === 0x78 || data[start + 1] === 0x58)) start += 2;
+  let digits = 0;
+  for (let i = start; i < data.length; i++) {
+    const b = data[i]!;
+    if (HEX_VALUE[b]! >= 0) digits++;
+    else if (!isSpace(b)) return null;
+  }
+  if (digits === 0 || digits % 2 !== 0) return null;
+  const out = new Uint8Array(digits / 2);
+  let o = 0;
+  let high = -1;
+  for (let i = start; i < data.length; i++) {
+    const v = HEX_VALUE[data[i]!]!;
+    if (v < 0) continue;
+    if (high < 0) high = v;
+    else {
+      out[o++] = (high << 4) | v;
+      high = -1;
+    }
+  }
+  return out;
 }
 
 function parseBase64(data: Uint8Array): Uint8Array | null {
-  const t = textOf(data);
-  return t === null ? null : decodeGoStdBase64(t);
+  return isText(data) ? decodeGoStdBase64(data, true) : null;
 }
 
 function detect(data: Uint8Array): ValueInput {
