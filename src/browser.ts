@@ -72,7 +72,7 @@ export { etcdKeyPrefix, keyResource, parseEtcdKey, resolveResource, normalizeEtc
 export type { ParsedEtcdKey, ResolvedResource } from './etcd/keys.ts';
 
 // one stored value: as people paste it, what its prefix says, read and decoded as the apiserver would
-export { INPUT_FORMATS, parseValueInput } from './value/input.ts';
+export { INPUT_FORMATS, parseValueInput, parseValueInputs } from './value/input.ts';
 export type { InputFormat, ValueInput } from './value/input.ts';
 export { parseValuePrefix } from './value/prefix.ts';
 export type { KeyedProvider, ValuePrefix } from './value/prefix.ts';

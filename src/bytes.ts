@@ -126,9 +126,14 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
  */
 export function decodeGoStdBase64(s: string | Uint8Array, anyWhitespace = false): Uint8Array | null {
   if (typeof s === 'string') {
-    // Only ASCII can be base64; latin1 bytes of anything else could alias valid characters.
-    if (/[^\x00-\x7f]/.test(s)) return null;
-    s = Buffer.from(s, 'latin1');
+    // Only ASCII can be base64 (a wider character must not alias a valid one); no Buffer in browsers.
+    const codes = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return null;
+      codes[i] = c;
+    }
+    s = codes;
   }
   const skip = (c: number) => c === 13 || c === 10 || (anyWhitespace && (c === 32 || c === 9));
   let n = 0;

@@ -1,5 +1,8 @@
+import { grpcDetails } from '../grpc-details.ts';
 import { readFileSync } from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { concatBytes, fromUtf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { loadGrpc, type GrpcModule } from '../grpc-load.ts';
@@ -33,11 +36,13 @@ const PAGE_LIMIT = 500;
 export async function openEndpoints(opts: EndpointOptions): Promise<LiveSource> {
   if (opts.endpoints.length === 0) throw new K8sEncError('ERR_USAGE', 'no etcd endpoints given');
   const g = await loadGrpc();
-  const creds = credentials(g, opts);
+  const tls = credentials(g, opts);
   const failures: string[] = [];
   for (const endpoint of opts.endpoints) {
     const target = endpoint.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
-    const client = new g.Client(target, creds, { 'grpc.max_receive_message_length': -1 });
+    const host = target.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    const { creds, options } = tls(host);
+    const client = new g.Client(target, creds, { 'grpc.max_receive_message_length': -1, ...options });
     const source = new LiveSource(client, opts.timeoutMs ?? 5000);
     try {
       await source.info();
@@ -50,13 +55,20 @@ export async function openEndpoints(opts: EndpointOptions): Promise<LiveSource> 
   throw new K8sEncError('ERR_ETCD_UNAVAILABLE', `cannot reach etcd: ${failures.join('; ')}`);
 }
 
-function credentials(g: GrpcModule, opts: EndpointOptions): grpc.ChannelCredentials {
+type EndpointCredentials = (host: string) => { creds: grpc.ChannelCredentials; options: grpc.ChannelOptions };
+
+/**
+ * Per endpoint host: the channel credentials, and the channel options they need. An IP address is
+ * not a TLS server name (RFC 6066; Node warns DEP0123 when given one): for an IP endpoint the
+ * server name sent is "localhost" and the certificate is still checked against the IP itself.
+ */
+function credentials(g: GrpcModule, opts: EndpointOptions): EndpointCredentials {
   const tls =
     opts.endpoints.some((e) => e.startsWith('https://')) ||
     opts.cacert !== undefined ||
     opts.cert !== undefined ||
     opts.key !== undefined;
-  if (!tls) return g.credentials.createInsecure();
+  if (!tls) return () => ({ creds: g.credentials.createInsecure(), options: {} });
   const read = (path: string | undefined): Buffer | null => {
     if (path === undefined) return null;
     try {
@@ -67,13 +79,18 @@ function credentials(g: GrpcModule, opts: EndpointOptions): grpc.ChannelCredenti
   };
   const [cacert, key, cert] = [read(opts.cacert), read(opts.key), read(opts.cert)];
   try {
-    return g.credentials.createSsl(cacert, key, cert);
+    g.credentials.createSsl(cacert, key, cert);
   } catch (e) {
     // OpenSSL's words ("key values mismatch", "no start line"): swapped, mismatched or not PEM.
     const files = [opts.cacert && `--cacert ${opts.cacert}`, opts.cert && `--cert ${opts.cert}`, opts.key && `--key ${opts.key}`].filter(Boolean).join(' ');
     const why = e instanceof Error ? e.message : String(e);
     throw new K8sEncError('ERR_INPUT', `${files}: ${why} (is each file the right PEM: CA certificate, client certificate, its private key?)`, { cause: e });
   }
+  return (host) => {
+    if (isIP(host) === 0) return { creds: g.credentials.createSsl(cacert, key, cert), options: {} };
+    const verify = { checkServerIdentity: (_name: string, peer: PeerCertificate) => checkServerIdentity(host, peer) };
+    return { creds: g.credentials.createSsl(cacert, key, cert, verify), options: { 'grpc.ssl_target_name_override': 'localhost' } };
+  };
 }
 
 export class LiveSource implements EtcdSource {
@@ -168,7 +185,7 @@ export class LiveSource implements EtcdSource {
         puts,
         { deadline: Date.now() + this.timeoutMs },
         (err, buf) => {
-          if (err) return reject(new K8sEncError('ERR_ETCD_UNAVAILABLE', `etcd Txn failed: ${err.details || err.message}`, { cause: err }));
+          if (err) return reject(new K8sEncError('ERR_ETCD_UNAVAILABLE', `etcd Txn failed: ${grpcDetails(err)}`, { cause: err }));
           try {
             resolve(decodeTxnResponse(new Uint8Array(buf!)));
           } catch (e) {
@@ -214,5 +231,5 @@ function rangeError(err: grpc.ServiceError): K8sEncError {
   if (err.details.includes('required revision is a future revision')) {
     return new K8sEncError('ERR_ETCD_FUTURE_REVISION', 'required revision is a future revision');
   }
-  return new K8sEncError('ERR_ETCD_UNAVAILABLE', `etcd Range failed: ${err.details || err.message}`, { cause: err });
+  return new K8sEncError('ERR_ETCD_UNAVAILABLE', `etcd Range failed: ${grpcDetails(err)}`, { cause: err });
 }

@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import { K8sEncError } from '../errors.ts';
 import { goQuote } from '../go-quote.ts';
+import { grpcDetails } from '../grpc-details.ts';
 import type { KmsProviderInfo } from '../transformers/types.ts';
 import { parseKmsEndpoint, type KmsSocket } from './endpoint.ts';
 import { loadGrpc, type GrpcModule } from '../grpc-load.ts';
@@ -84,7 +85,7 @@ export function openPluginChannel(info: KmsProviderInfo, timeoutMs: number, auth
 /** grpc-go's status error text: `rpc error: code = Unavailable desc = ...`. */
 function statusText(err: grpc.ServiceError): string {
   const name = GO_CODE_NAMES[err.code] ?? `Code(${err.code})`;
-  return `rpc error: code = ${name} desc = ${err.details}`;
+  return `rpc error: code = ${name} desc = ${grpcDetails(err)}`;
 }
 
 // With wait-for-ready a missing plugin shows only as a deadline; say why when it is plain to see.

@@ -13,6 +13,8 @@ export interface ValueInput {
   /** The etcd key when the input carried one (etcdctl forms). */
   key?: Uint8Array;
   format: Exclude<InputFormat, 'auto'> | 'etcdctl-json';
+  /** Something about how the input was read that its reader should be told. */
+  note?: string;
 }
 
 const K8S = utf8('k8s');
@@ -24,29 +26,64 @@ function inputError(message: string): K8sEncError {
   return new K8sEncError('ERR_INPUT', message);
 }
 
-/** `key\n` + value + exactly one `\n`: the value itself may hold newlines, the key cannot. */
+function indexOfBytes(data: Uint8Array, needle: Uint8Array): number {
+  for (let i = data.indexOf(needle[0]!); i >= 0 && i + needle.length <= data.length; i = data.indexOf(needle[0]!, i + 1)) {
+    let k = 1;
+    while (k < needle.length && data[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
+}
+
+/**
+ * `key\n` + value + one `\n`: the value itself may hold newlines, the key cannot. Without the last
+ * newline (`$(etcdctl get …)` strips it) the value runs to the end, and the reader is told.
+ * Several keys (`--prefix`) cannot be split safely in this form: that is an error naming -w json.
+ */
 function parseEtcdctlText(data: Uint8Array): ValueInput | null {
   if (data[0] !== SLASH) return null;
   const nl = data.indexOf(NEWLINE);
-  if (nl < 0 || data[data.length - 1] !== NEWLINE || data.length < nl + 2) return null;
-  return { key: data.subarray(0, nl), value: data.subarray(nl + 1, data.length - 1), format: 'etcdctl' };
+  if (nl < 0 || data.length < nl + 2) return null;
+  const key = data.subarray(0, nl);
+  const trailing = data[data.length - 1] === NEWLINE;
+  const value = data.subarray(nl + 1, trailing ? data.length - 1 : data.length);
+  // Another key line of the same resource inside the value: `etcdctl get --prefix` output.
+  const resourcePrefix = fromUtf8(key).split('/').slice(0, 3).join('/') + '/';
+  if (indexOfBytes(value, utf8('\n' + resourcePrefix)) >= 0) {
+    throw inputError('this looks like `etcdctl get --prefix` output of several keys, which cannot be split safely: use `etcdctl get --prefix -w json` to read each, or get one key');
+  }
+  if (trailing) return { key, value, format: 'etcdctl' };
+  const note = 'the etcdctl output has no trailing newline (`$(…)` strips it): the value was read to the end; newlines it ended with, if any, are lost';
+  return { key, value, format: 'etcdctl', note };
 }
 
-/** `etcdctl get -w json`: {"header":…, "kvs":[{"key": b64, "value": b64, …}], "count": 1}. */
-function parseEtcdctlJson(data: Uint8Array): ValueInput | null {
+/** `etcdctl get -w json`: {"header":…, "kvs":[{"key": b64, "value": b64, …}], "count": N}, every key of it. */
+function parseEtcdctlJsonAll(data: Uint8Array): ValueInput[] | null {
   let doc: unknown;
   try {
     doc = JSON.parse(fromUtf8(data));
   } catch {
     return null;
   }
-  if (typeof doc !== 'object' || doc === null || !('kvs' in doc) || !Array.isArray(doc.kvs)) return null;
-  if (doc.kvs.length !== 1) throw inputError(`etcdctl JSON output holds ${doc.kvs.length} keys; give exactly one`);
-  const kv = doc.kvs[0] as { key?: unknown; value?: unknown };
-  const key = typeof kv.key === 'string' ? decodeGoStdBase64(kv.key) : null;
-  const value = typeof kv.value === 'string' ? decodeGoStdBase64(kv.value) : kv.value === undefined ? new Uint8Array(0) : null;
-  if (key === null || value === null) throw inputError('etcdctl JSON output has a key or value that is not base64');
-  return { key, value, format: 'etcdctl-json' };
+  if (typeof doc !== 'object' || doc === null) return null;
+  // No key found: etcdctl leaves out "kvs" and says count 0.
+  const noKvs = !('kvs' in doc) || (Array.isArray(doc.kvs) && doc.kvs.length === 0);
+  if (noKvs && 'header' in doc && 'count' in doc) throw inputError(`etcdctl found no key (count ${String(doc.count)}): check the key (and --prefix, --rev)`);
+  if (!('kvs' in doc) || !Array.isArray(doc.kvs)) return null;
+  return doc.kvs.map((raw: unknown) => {
+    const kv = raw as { key?: unknown; value?: unknown };
+    const key = typeof kv.key === 'string' ? decodeGoStdBase64(kv.key) : null;
+    const value = typeof kv.value === 'string' ? decodeGoStdBase64(kv.value) : kv.value === undefined ? new Uint8Array(0) : null;
+    if (key === null || value === null) throw inputError('etcdctl JSON output has a key or value that is not base64');
+    return { key, value, format: 'etcdctl-json' } satisfies ValueInput;
+  });
+}
+
+function parseEtcdctlJson(data: Uint8Array): ValueInput | null {
+  const all = parseEtcdctlJsonAll(data);
+  if (all === null) return null;
+  if (all.length !== 1) throw inputError(`etcdctl JSON output holds ${all.length} keys; give exactly one`);
+  return all[0]!;
 }
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -106,6 +143,15 @@ function detect(data: Uint8Array): ValueInput {
   const b64 = parseBase64(data);
   if (b64 && b64.length > 0) return { value: b64, format: 'base64' };
   return { value: data, format: 'raw' };
+}
+
+/** Every value of the input: several only for `etcdctl get --prefix -w json` output. */
+export function parseValueInputs(data: Uint8Array, format: InputFormat = 'auto'): ValueInput[] {
+  if ((format === 'auto' || format === 'etcdctl') && data[0] === OPEN_BRACE) {
+    const all = parseEtcdctlJsonAll(data);
+    if (all !== null && all.length > 1) return all;
+  }
+  return [parseValueInput(data, format)];
 }
 
 export function parseValueInput(data: Uint8Array, format: InputFormat = 'auto'): ValueInput {

@@ -71,9 +71,21 @@ function provenance(prefix: ValuePrefix): { provider: string | null; keyName: st
   }
 }
 
-function friendlyReadError(prefix: ValuePrefix, e: K8sEncError): string {
+function writerOf(prefix: ValuePrefix): string | null {
+  if (prefix.kind === 'keyed') return prefix.keyName === null ? prefix.provider : `${prefix.provider} ${prefix.keyName}`;
+  if (prefix.kind === 'kms') return prefix.name === null ? `kms ${prefix.apiVersion}` : `kms ${prefix.apiVersion} ${prefix.name}`;
+  return null;
+}
+
+function friendlyReadError(prefix: ValuePrefix, e: K8sEncError, resource: string | null, chain: Chain): string {
+  const writer = writerOf(prefix);
+  if (e.code === 'ERR_IDENTITY_ENCRYPTED' && !chain.covered && writer !== null) {
+    const what = resource === null ? 'this key (not an apiserver key shape)' : resource;
+    return `the configuration has no rule for ${what}, so the apiserver would read it as plaintext, but this value is encrypted (written with ${writer}): add ${resource ?? 'the resource'} to a rule with that provider`;
+  }
   if (prefix.kind !== 'keyed' || !WRONG_KEY_CODES.has(e.code)) return e.message;
-  const writer = prefix.keyName === null ? prefix.provider : `${prefix.provider} ${prefix.keyName}`;
+  const configured = chain.names(prefix.provider).length > 0;
+  if (!configured) return `no ${prefix.provider} provider is configured for ${resource ?? 'this key'}, and this value was written with ${writer}`;
   // aesgcm binds the value to its etcd key: a copied value fails exactly like a wrong key.
   const moved = prefix.provider === 'aesgcm' ? ', or it was copied from another etcd key' : '';
   return `no configured key decrypts this value (written with ${writer})${moved}`;
@@ -101,7 +113,8 @@ export interface ValueReader {
   readMany(values: readonly ValueToRead[], opts?: { decode?: boolean }): Promise<ValueReport[]>;
 }
 
-type Chain = { transformer: Transformer; names: (provider: string) => string[] };
+/** `covered`: the configuration has a rule for the resource (else the apiserver reads it as plaintext). */
+type Chain = { transformer: Transformer; names: (provider: string) => string[]; covered: boolean };
 
 /** `options` connects KMS providers to their plugins (the CLI's cli/kms.ts); one object for the whole run. */
 export function createValueReader(
@@ -117,7 +130,7 @@ export function createValueReader(
       // A key we cannot place gets what unconfigured resources get: the bare identity.
       const cfg = resource === null ? null : config;
       const providers = cfg === null ? null : providersForResource(cfg, id);
-      c = { transformer: createTransformer(cfg, id, options), names: namesFor(providers) };
+      c = { transformer: createTransformer(cfg, id, options), names: namesFor(providers), covered: providers !== null };
       chains.set(id, c);
     }
     return c;
@@ -142,7 +155,7 @@ export function createValueReader(
       const got = await readBatch(chain.transformer, items);
       indices.forEach((i, k) => (outcomes[i] = got[k]!));
     }
-    return placed.map((p, i) => report(p.key, p.resource, p.prefix, outcomes[i]!, opts));
+    return placed.map((p, i) => report(p.key, p.resource, p.prefix, outcomes[i]!, opts, p.chain));
   }
 
   return {
@@ -162,10 +175,10 @@ async function readBatch(transformer: Transformer, items: ReadItem[]): Promise<R
   }
 }
 
-function report(key: string, resource: string | null, prefix: ValuePrefix, outcome: ReadOutcome, opts: { decode?: boolean }): ValueReport {
+function report(key: string, resource: string | null, prefix: ValuePrefix, outcome: ReadOutcome, opts: { decode?: boolean }, chain: Chain): ValueReport {
   const base = { key, resource, ...provenance(prefix) };
   if (outcome instanceof K8sEncError) {
-    const error = friendlyReadError(prefix, outcome);
+    const error = friendlyReadError(prefix, outcome, resource, chain);
     return {
       ...base,
       status: 'error',

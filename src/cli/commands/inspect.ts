@@ -14,6 +14,7 @@ export async function inspectCommand(argv: string[], io: CliIo): Promise<number>
   const format = oneOf('inspect', 'output', str(p, 'output'), ['yaml', 'json'] as const, 'yaml');
   const inputFormat = oneOf('inspect', 'input-format', str(p, 'input-format'), INPUT_FORMATS, 'auto');
   const input = parseValueInput(await readValueArg('inspect', p.positionals, io), inputFormat);
+  if (input.note !== undefined) await io.stderr.write(`note: ${input.note}\n`);
   if (input.value.length === 0) {
     throw new K8sEncError('ERR_INPUT', 'the value is empty: nothing to inspect (the apiserver never stores an empty value)');
   }
