@@ -48,6 +48,7 @@ decrypt or decode; get: could not be read or written; rewrite: could not be read
 
 Usage:
   k8s-enc get RESOURCE [NAME] [-n NS | -A] (--snapshot FILE | --endpoints URLS) -c CONFIG [options]
+  k8s-enc get RESOURCE/NAME …  (kubectl's spelling, the same)
 
 Examples:
   # Every Secret in every namespace of a snapshot
@@ -97,6 +98,7 @@ Examples:
 
 Options:
   -o, --output FORMAT       table (default) or ndjson: {"key","resource","status","provider","keyName","stale","error"}
+      --failures-only       print only the records that failed (the summary still counts every key)
                             per line, then {"summary":{…}}
       --report FILE.html    also write an HTML report: source (snapshot sha256 and revision, or endpoints),
                             config sha256 (never a key), date, values per resource by provider/key, failed

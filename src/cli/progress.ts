@@ -11,6 +11,8 @@ const CLEAR_LINE = '\r\x1b[K';
 
 export interface Progress {
   tick(failed?: boolean): void;
+  /** How many keys the scan holds, once known (after pass 1): the line then shows N/total and an ETA. */
+  setTotal?(total: number): void;
   /** Writes a message to stderr without tearing the progress line. */
   note(line: string): Promise<void>;
   done(): Promise<void>;
@@ -20,13 +22,16 @@ export function startProgress(io: CliIo, label: string, now: () => number = Date
   const started = now();
   let count = 0;
   let failed = 0;
+  let total: number | undefined;
   let shown = false;
   const draw = () => {
     if (!io.stderrIsTTY || now() - started < DELAY_MS) return;
     const secs = (now() - started) / 1000;
     const rate = Math.round(count / secs);
+    const left = total !== undefined && rate > 0 ? `, ETA ${Math.ceil(Math.max(0, total - count) / rate)}s` : '';
+    const keys = total === undefined ? `${count} keys` : `${count}/${total} keys`;
     shown = true;
-    void io.stderr.write(`${CLEAR_LINE}${label}: ${count} keys (${failed} failed), ${secs.toFixed(0)}s, ${rate}/s`);
+    void io.stderr.write(`${CLEAR_LINE}${label}: ${keys} (${failed} failed), ${secs.toFixed(0)}s, ${rate}/s${left}`);
   };
   const timer = io.stderrIsTTY ? setInterval(draw, REDRAW_MS) : undefined;
   timer?.unref();
@@ -38,6 +43,9 @@ export function startProgress(io: CliIo, label: string, now: () => number = Date
     tick(isFailure = false) {
       count++;
       if (isFailure) failed++;
+    },
+    setTotal(n) {
+      total = n;
     },
     async note(line) {
       await clear();

@@ -3,6 +3,7 @@
  * shared by the single-thread scans and the scan workers (scan-worker.ts) so both print the same
  * bytes.
  */
+import type { EncryptionConfig } from '../config/types.ts';
 import { fromUtf8 } from '../bytes.ts';
 import { keyResource } from '../etcd/keys.ts';
 import type { ScanItem } from '../etcd/source.ts';
@@ -29,12 +30,31 @@ function markOf(rec: VerifyRecord): VerifyMark {
 }
 export type VerifyFormat = 'table' | 'ndjson';
 
-const COLUMNS = [10, 10, 12, 6] as const;
-export const cell = (v: string, i: number) => v.padEnd(COLUMNS[i]!);
+/** Widths of the verify table's STATUS, PROVIDER, KEY-NAME and STALE columns. */
+export type Columns = readonly number[];
+export const DEFAULT_COLUMNS: Columns = [10, 10, 12, 6];
 
-function tableRow(r: VerifyRecord): string {
-  const cells = [r.status, shown(r.provider ?? '-'), shown(r.keyName ?? '-'), r.stale === null ? '-' : String(r.stale)].map(cell).join(' ');
-  return `${cells} ${shown(r.key)}${r.error === null ? '' : `  ${printable(r.error)}`}${r.mayBeSuperseded ? '  (may be superseded: see salvage report)' : ''}\n`;
+/**
+ * The table's columns as wide as the configuration's provider and key names (a streamed table
+ * cannot wait for its rows to measure them; the configuration names nearly every key met).
+ */
+export function columnsFor(config: EncryptionConfig | null): Columns {
+  let provider = DEFAULT_COLUMNS[1]!;
+  let key = DEFAULT_COLUMNS[2]!;
+  for (const p of (config?.resources ?? []).flatMap((r) => r.providers)) {
+    provider = Math.max(provider, (p.type === 'kms' ? `kms:${p.apiVersion}` : p.type).length + 1);
+    const names = p.type === 'kms' ? [p.name] : 'keys' in p ? p.keys.map((k) => k.name) : [];
+    for (const n of names) key = Math.max(key, shown(n).length + 1);
+  }
+  return [DEFAULT_COLUMNS[0]!, provider, key, DEFAULT_COLUMNS[3]!];
+}
+
+/** Values padded to their columns, joined by a space. */
+export const cells = (values: string[], columns: Columns = DEFAULT_COLUMNS) => values.map((v, i) => v.padEnd(columns[i] ?? 0)).join(' ');
+
+function tableRow(r: VerifyRecord, columns: Columns): string {
+  const row = cells([r.status, shown(r.provider ?? '-'), shown(r.keyName ?? '-'), r.stale === null ? '-' : String(r.stale)], columns);
+  return `${row} ${shown(r.key)}${r.error === null ? '' : `  ${printable(r.error)}`}${r.mayBeSuperseded ? '  (may be superseded: see salvage report)' : ''}\n`;
 }
 
 /** A scan item's weight for chunking: its stored value's size. */
@@ -63,17 +83,25 @@ export async function verifyRecords(items: ScanItem[], reader: ValueReader, etcd
   });
 }
 
+/** `--failures-only`: print the failed records only (all are counted); `columns`: the table's widths. */
+export interface VerifyPrintOptions {
+  failuresOnly?: boolean;
+  columns?: Columns;
+}
+
 export async function verifyChunk(
   items: ScanItem[],
   reader: ValueReader,
   etcdPrefix: string,
   format: VerifyFormat,
+  opts: VerifyPrintOptions = {},
 ): Promise<{ text: string; marks: VerifyMark[] }> {
   let text = '';
   const marks: VerifyMark[] = [];
   for (const rec of await verifyRecords(items, reader, etcdPrefix)) {
     marks.push(markOf(rec));
-    text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec);
+    if (opts.failuresOnly === true && rec.status !== 'error') continue;
+    text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec, opts.columns ?? DEFAULT_COLUMNS);
   }
   return { text, marks };
 }

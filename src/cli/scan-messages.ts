@@ -7,7 +7,7 @@ import type { LineFormat, VerifyFormat, VerifyMark } from './scan-format.ts';
 
 /** The worker's whole task, fixed at start. The parsed config is plain data: it clones as is. */
 export type ScanJob = { snapshot: string; config: EncryptionConfig; etcdPrefix: string } & (
-  | { kind: 'verify'; format: VerifyFormat }
+  | { kind: 'verify'; format: VerifyFormat; failuresOnly?: boolean }
   | { kind: 'get'; format: LineFormat; resource: string; forRestore: false | RestoreOptions }
 );
 

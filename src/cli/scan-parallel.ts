@@ -79,7 +79,7 @@ export async function* scanInWorkers(
   revision: number | undefined,
   job: ScanJob,
   count: number,
-  watch: { onStart?(started: number): void } = {},
+  watch: { onStart?(started: number): void; onTotal?(items: number): void } = {},
 ): AsyncGenerator<ChunkResult> {
   const workers: Worker[] = [];
   const load: number[] = [];
@@ -121,6 +121,7 @@ export async function* scanInWorkers(
   addWorker();
   try {
     const plan = await source.plan(prefix, revision === undefined ? {} : { revision });
+    watch.onTotal?.(plan.problems.length + plan.locations.length);
     yield* mapOrdered(chunksOf(plan.problems, plan.locations), send, 2 * count);
   } finally {
     failure ??= new Error('scan finished');

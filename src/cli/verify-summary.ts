@@ -1,6 +1,6 @@
 /** The summary `verify` ends with, and that the web page shows for a snapshot: counted from the records' marks. */
 import { shown } from './printable.ts';
-import { cell, type VerifyMark } from './scan-format.ts';
+import { cells, DEFAULT_COLUMNS, type Columns, type VerifyMark } from './scan-format.ts';
 
 export interface VerifySummary {
   keys: number;
@@ -29,12 +29,12 @@ export function summarize(s: VerifySummary, r: VerifyMark): void {
 }
 
 /** The table output's summary lines (after its records and a blank line). */
-export function summaryLines(s: VerifySummary): string[] {
+export function summaryLines(s: VerifySummary, columns: Columns = DEFAULT_COLUMNS): string[] {
   return [
     `${s.keys} keys: ${s.ok} encrypted, ${s.plaintext} plaintext, ${s.failed} failed; ${s.stale} stale`,
-    ['PROVIDER', 'KEY-NAME', 'VALUES', 'STALE'].map(cell).join(' ') + ' FAILED',
+    cells(['PROVIDER', 'KEY-NAME', 'VALUES', 'STALE'], columns) + ' FAILED',
     ...s.byProvider.map(
-      (b) => [shown(b.provider ?? '(unknown)'), shown(b.keyName ?? '-'), String(b.values), String(b.stale)].map(cell).join(' ') + ` ${b.failed}`,
+      (b) => cells([shown(b.provider ?? '(unknown)'), shown(b.keyName ?? '-'), String(b.values), String(b.stale)], columns) + ` ${b.failed}`,
     ),
   ];
 }

@@ -6,7 +6,7 @@ import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
 import { fromLatin1, indexKeyBucket, type KeyIndex } from './mvcc/key-index.ts';
 import { parseRevisionKey } from './mvcc/revision.ts';
 import { openDatabaseFile, type TrailerCheck } from './snapshot-file.ts';
-import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem } from './source.ts';
+import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem, ScanOptions } from './source.ts';
 
 /**
  * Pass 2 reads values in key-ordered batches, grouped by file block within a batch so the file is
@@ -153,8 +153,9 @@ export class SnapshotSource implements EtcdSource {
     return revision;
   }
 
-  async *scan(prefix: Uint8Array, opts: { revision?: number } = {}): AsyncIterable<ScanItem> {
+  async *scan(prefix: Uint8Array, opts: ScanOptions = {}): AsyncIterable<ScanItem> {
     const plan = await this.plan(prefix, opts);
+    opts.onTotal?.(plan.problems.length + plan.locations.length);
     for (const error of plan.problems) yield { ok: false, error };
     let from = 0;
     let bytes = 0;

@@ -29,13 +29,19 @@ export interface EtcdRevisionInfo {
   compactRevision: number;
 }
 
+export interface ScanOptions {
+  revision?: number;
+  /** Told how many items the scan will yield, when the source knows before it yields them (a snapshot's pass 1). */
+  onTotal?: (items: number) => void;
+}
+
 export interface EtcdSource {
   /**
    * Live keys (latest, or at `revision`) whose key starts with `prefix`, in ascending key byte order.
    * Per-entry problems come as `{ok:false}` items and the scan goes on; fatal problems (unreadable
    * file, compacted revision) throw.
    */
-  scan(prefix: Uint8Array, opts?: { revision?: number }): AsyncIterable<ScanItem>;
+  scan(prefix: Uint8Array, opts?: ScanOptions): AsyncIterable<ScanItem>;
   get(key: Uint8Array, opts?: { revision?: number }): Promise<EtcdEntry | null>;
   info(): Promise<EtcdRevisionInfo>;
   close(): Promise<void>;

@@ -39,6 +39,9 @@ interface Target {
 }
 
 function target(p: Parsed, etcdPrefix: string): Target {
+  // kubectl's `secrets/NAME` is `secrets NAME` (the positionals are rewritten for the messages too).
+  const slash = p.positionals[0]?.indexOf('/') ?? -1;
+  if (slash > 0) p.positionals = [p.positionals[0]!.slice(0, slash), p.positionals[0]!.slice(slash + 1), ...p.positionals.slice(1)];
   const [spelling, name, extra] = p.positionals;
   if (spelling === undefined) throw new UsageError('get', 'you must specify the type of resource to get, e.g. secrets');
   if (extra !== undefined) throw new UsageError('get', `unexpected argument ${JSON.stringify(extra)}`);
@@ -66,10 +69,10 @@ function target(p: Parsed, etcdPrefix: string): Target {
   return { resource, keys };
 }
 
-async function* entries(source: EtcdSource, t: Target, revision: number | undefined): AsyncIterable<ScanItem> {
+async function* entries(source: EtcdSource, t: Target, revision: number | undefined, onTotal?: (n: number) => void): AsyncIterable<ScanItem> {
   const opts = revision === undefined ? {} : { revision };
   if (t.prefix !== undefined) {
-    yield* source.scan(utf8(t.prefix), opts);
+    yield* source.scan(utf8(t.prefix), { ...opts, ...(onTotal && { onTotal }) });
     return;
   }
   for (const k of t.keys ?? []) {
@@ -123,7 +126,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
       canScanInWorkers(config)
     ) {
       const job = { kind: 'get', format, resource: t.resource.qualified, forRestore: restore, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
-      for await (const r of scanInWorkers(source, utf8(t.prefix), revision, job, workers)) {
+      for await (const r of scanInWorkers(source, utf8(t.prefix), revision, job, workers, { onTotal: (n) => progress.setTotal?.(n) })) {
         const chunk = r.get!;
         for (let i = 0; i < chunk.found; i++) progress.tick(false);
         for (const note of chunk.notes) {
@@ -134,7 +137,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
         failed += chunk.notes.length;
         await io.stdout.write(chunk.text);
       }
-    } else for await (const chunk of inChunks(entries(source, t, revision), SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) {
+    } else for await (const chunk of inChunks(entries(source, t, revision, (n) => progress.setTotal?.(n)), SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) {
       const values = chunk.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value, resource: t.resource.qualified }] : []));
       const reports = await reader.readMany(values, { decode: false });
       let k = 0;

@@ -1,6 +1,6 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { normalizeEtcdPrefix } from '../../etcd/keys.ts';
-import { CONFIG_OPTIONS, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
+import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
@@ -8,14 +8,14 @@ import { startProgress } from '../progress.ts';
 import { loadConfigFile, openSource, revisionOf } from '../sources.ts';
 import { createValueReader } from '../../value/reader.ts';
 import { shown } from '../printable.ts';
-import { cell, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
+import { cells, columnsFor, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
 import { newSummary, summarize, summaryLines } from '../verify-summary.ts';
 import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 import { EXIT_DAMAGED, isSalvage, writeSalvageReport } from '../salvage-report.ts';
 import { startReport } from '../verify-report-file.ts';
 
-const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, workers: { type: 'string' }, report: { type: 'string' } } as const;
+const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, workers: { type: 'string' }, report: { type: 'string' }, 'failures-only': { type: 'boolean' } } as const;
 
 export type { VerifyRecord } from '../scan-format.ts';
 export type { VerifySummary } from '../verify-summary.ts';
@@ -35,20 +35,21 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const summary = newSummary();
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
+  const print = { failuresOnly: flag(p, 'failures-only'), columns: columnsFor(config) };
   let superseded = 0;
   async function* chunks(): AsyncIterable<{ text: string | Uint8Array; marks: VerifyMark[] }> {
     if (source instanceof SnapshotSource && workers > 1 && canScanInWorkers(config)) {
-      const job = { kind: 'verify', format, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
-      for await (const r of scanInWorkers(source, prefix, revision, job, workers)) yield r.verify!;
+      const job = { kind: 'verify', format, failuresOnly: print.failuresOnly, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
+      for await (const r of scanInWorkers(source, prefix, revision, job, workers, { onTotal: (n) => progress.setTotal?.(n) })) yield r.verify!;
       return;
     }
-    const scan = source.scan(prefix, revision === undefined ? {} : { revision });
-    for await (const chunk of inChunks(scan, SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) yield verifyChunk(chunk, reader, etcdPrefix, format);
+    const scan = source.scan(prefix, { ...(revision !== undefined && { revision }), onTotal: (n) => progress.setTotal?.(n) });
+    for await (const chunk of inChunks(scan, SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) yield verifyChunk(chunk, reader, etcdPrefix, format, print);
   }
   try {
     // The header goes out with the first chunk (or, for no keys, after the scan): a snapshot whose
     // hash turns out wrong during pass 1 prints nothing at all.
-    let header = format === 'table' ? ['STATUS', 'PROVIDER', 'KEY-NAME', 'STALE'].map(cell).join(' ') + ' KEY\n' : '';
+    let header = format === 'table' ? cells(['STATUS', 'PROVIDER', 'KEY-NAME', 'STALE'], print.columns) + ' KEY\n' : '';
     for await (const { text, marks } of chunks()) {
       for (const mark of marks) {
         summarize(summary, mark);
@@ -68,7 +69,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
     await source.close();
   }
   if (format === 'ndjson') await io.stdout.write(JSON.stringify({ summary }) + '\n');
-  else await io.stdout.write(['', ...summaryLines(summary)].join('\n') + '\n');
+  else await io.stdout.write(['', ...summaryLines(summary, print.columns)].join('\n') + '\n');
   if (isSalvage(source) && (await writeSalvageReport(io.stderr, source, superseded))) return EXIT_DAMAGED;
   if (summary.keys === 0) {
     // Nothing verified is no proof of anything: most likely the wrong --etcd-prefix.
