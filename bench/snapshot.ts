@@ -83,7 +83,7 @@ function tail(path: string): { lines: number; last: string; sha256: string } {
   let carry = Buffer.alloc(0); // the unfinished line at the end of what was read so far
   const hash = createHash('sha256');
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+    for (let n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
       const chunk = buf.subarray(0, n);
       hash.update(chunk);
       for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;

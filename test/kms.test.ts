@@ -366,7 +366,13 @@ describe('KMS writes', () => {
     ] as const) {
       let calls = 0;
       const fake = fakeKmsV1(v1Provider);
-      const counting: KmsV1Service = { encrypt: fake.encrypt, decrypt: (c) => (calls++, fake.decrypt(c)) };
+      const counting: KmsV1Service = {
+        encrypt: fake.encrypt,
+        decrypt: (c) => {
+          calls++;
+          return fake.decrypt(c);
+        },
+      };
       const t = createKmsV1Transformer({ name: 'kms1', service: counting, cacheSize, backend, random: backend.randomBytes });
       for (let i = 0; i < 3; i++) assert.equal(toHex((await t.fromStorage(written, AD)).data), toHex(plaintext));
       assert.equal(calls, expectedCalls, `cacheSize ${cacheSize}`);

@@ -235,7 +235,7 @@ export function encodeMessage(plan: MessagePlan, value: unknown, where: string):
   const obj = value as Json;
   const w = new WireWriter();
   for (const f of plan.writeOrder) {
-    const v = Object.prototype.hasOwnProperty.call(obj, f.name) ? obj[f.name] : undefined;
+    const v = Object.hasOwn(obj, f.name) ? obj[f.name] : undefined;
     const at = `${where}.${f.name}`;
     if (f.mapValue !== undefined) encodeMap(w, f, v, at);
     else if (f.repeated) {
