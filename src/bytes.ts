@@ -120,7 +120,7 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 /**
  * Go's base64.StdEncoding.DecodeString: standard alphabet, `=` padding required, `\r` and `\n`
  * ignored anywhere, every other character an error, non-zero trailing bits accepted.
- * Returns null where Go returns an error. Node's Buffer decoder is far laxer (SPEC §4.4).
+ * Returns null where Go returns an error. Node's Buffer decoder is far laxer (docs/FORMATS.md#key-secrets).
  */
 export function decodeGoStdBase64(s: string): Uint8Array | null {
   const chars: number[] = [];

@@ -13,7 +13,7 @@ export type K8sEncErrorCode =
   | 'ERR_PADDING' // invalid PKCS7 data / invalid padding on input
   | 'ERR_AUTH_FAILED' // cipher: message authentication failed / secretbox open failure
   | 'ERR_INVALID_KEY' // crypto/aes: invalid key size, secretbox key size, KMS key material
-  | 'ERR_UPSTREAM_PANIC' // inputs on which the apiserver panics (SPEC §2.5)
+  | 'ERR_UPSTREAM_PANIC' // inputs on which the apiserver panics (docs/FORMATS.md#upstream-panics)
   | 'ERR_KMS' // errors from a KMS plugin or the envelope around it
   | 'ERR_KMS_DATA' // malformed KMS v1/v2 stored data (length prefix, EncryptedObject, validation)
   | 'ERR_MULTIPLE' // aggregate of several provider errors: "[a, b]"

@@ -30,7 +30,7 @@ function parseObject(data: Uint8Array): KubeObject {
   if (typeof o !== 'object' || o === null || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
     throw new K8sEncError('ERR_INPUT', 'input is not a Kubernetes object (apiVersion and kind); pass --input-format raw to store bytes as they are');
   }
-  // The apiserver clears these before it encodes (SPEC §1).
+  // The apiserver clears these before it encodes (docs/FORMATS.md#values-in-etcd).
   const meta = (o.metadata ?? {}) as Record<string, unknown>;
   delete meta.resourceVersion;
   delete meta.selfLink;
