@@ -9,7 +9,8 @@ import { aesCbcDecryptMany, aesCbcEncryptMany, aesGcmOpenMany, aesGcmSealMany, s
 import { loadSodium } from '../src/crypto/batch-sodium.ts';
 import { nativeAvailable, setNativeEnabled } from '../src/crypto/native.ts';
 import { getBackend } from '../src/crypto/select.ts';
-import { createCryptoPool, mapOrdered, type CryptoPool } from '../src/crypto/workers.ts';
+import { mapOrdered } from '../src/cli/map-ordered.ts';
+import { createCryptoPool, type CryptoPool } from './crypto-pool/pool.ts';
 import { etcdKeys, IV_LENGTH, KEY, plaintexts, prefixOf, PROVIDERS, type Provider } from './inputs.ts';
 import { collectGarbage, peakRssMB, type Row } from './results.ts';
 
