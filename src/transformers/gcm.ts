@@ -5,7 +5,6 @@ import type { RandomSource } from './types.ts';
 
 /** The GCM core shared by aesgcm and both KMS envelopes (docs/FORMATS.md#aes-gcm-core): `nonce(12) ‖ ct ‖ tag(16)`. */
 export const GCM_NONCE_SIZE = 12;
-export const GCM_TAG_SIZE = 16;
 
 export function gcmSealWithNonce(
   backend: CryptoBackend,
