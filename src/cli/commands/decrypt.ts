@@ -1,19 +1,12 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { parseEtcdKey } from '../../etcd/keys.ts';
-import { CONFIG_OPTIONS, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
+import { oneOf, parseCommandArgs, str, UsageError, VALUE_OPTIONS } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { INPUT_FORMATS, parseValueInput } from '../../value/input.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { formatObject } from '../object-output.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
 import { createValueReader, reportError, type ValueReport } from '../../value/reader.ts';
-
-const OPTIONS = {
-  ...CONFIG_OPTIONS,
-  'etcd-key': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'input-format': { type: 'string' },
-} as const;
 
 /** The etcd key names the resource (so the chain) and is the authenticated data: it is required. */
 export function resourceOfKey(command: string, key: string, etcdPrefix: string): string {
@@ -25,7 +18,7 @@ export function resourceOfKey(command: string, key: string, etcdPrefix: string):
 }
 
 export async function decryptCommand(argv: string[], io: CliIo): Promise<number> {
-  const p = parseCommandArgs('decrypt', argv, OPTIONS);
+  const p = parseCommandArgs('decrypt', argv, VALUE_OPTIONS);
   const format = oneOf('decrypt', 'output', str(p, 'output'), ['yaml', 'json', 'raw'] as const, 'yaml');
   const inputFormat = oneOf('decrypt', 'input-format', str(p, 'input-format'), INPUT_FORMATS, 'auto');
   const etcdPrefix = str(p, 'etcd-prefix')!;

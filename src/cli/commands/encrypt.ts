@@ -4,18 +4,11 @@ import { createTransformer } from '../../config/create-transformer.ts';
 import { K8sEncError } from '../../errors.ts';
 import { encodeObject } from '../../storage/encode.ts';
 import type { KubeObject } from '../../storage/types.ts';
-import { CONFIG_OPTIONS, oneOf, parseCommandArgs, requireStr, str } from '../args.ts';
+import { oneOf, parseCommandArgs, requireStr, str, VALUE_OPTIONS } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
 import { resourceOfKey } from './decrypt.ts';
-
-const OPTIONS = {
-  ...CONFIG_OPTIONS,
-  'etcd-key': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'input-format': { type: 'string' },
-} as const;
 
 const PROTOBUF_MAGIC = utf8('k8s\x00');
 
@@ -38,7 +31,7 @@ function parseObject(data: Uint8Array): KubeObject {
 }
 
 export async function encryptCommand(argv: string[], io: CliIo): Promise<number> {
-  const p = parseCommandArgs('encrypt', argv, OPTIONS);
+  const p = parseCommandArgs('encrypt', argv, VALUE_OPTIONS);
   const format = oneOf('encrypt', 'output', str(p, 'output'), ['raw', 'base64', 'hex'] as const, 'raw');
   const inputFormat = oneOf('encrypt', 'input-format', str(p, 'input-format'), ['auto', 'raw'] as const, 'auto');
   const key = requireStr('encrypt', p, 'etcd-key', ': it is the authenticated data and picks the chain');
