@@ -7,13 +7,12 @@ import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, Usa
 import { OutDir } from '../out-dir.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
 import { storedBytes } from '../scan-format.ts';
-import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_ERROR, EXIT_OK, EXIT_SOME_FAILED, type CliIo } from '../io.ts';
 import { createObjectWriter, formatObject, objectLine, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
 import { startProgress } from '../progress.ts';
-import { loadConfig, openSource, revisionOf } from '../sources.ts';
-import { createValueReader, decodeReport } from '../../value/reader.ts';
-import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
+import { openScan } from '../sources.ts';
+import { decodeReport } from '../../value/reader.ts';
+import { canScanInWorkers, scanInWorkers } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 import { EXIT_DAMAGED, isSalvage, supersededWarning, writeSalvageReport } from '../salvage-report.ts';
 
@@ -91,12 +90,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   if (outDir !== undefined && format === 'name') throw new UsageError('get', '--out writes manifests: use -o yaml or -o json with it');
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const t = target(p, etcdPrefix);
-  const revision = revisionOf('get', p);
-  const workers = scanWorkerCount('get', str(p, 'workers'));
-  const config = await loadConfig('get', p);
-  const kms = connectKmsPlugins('get', p, config);
-  const source = await openSource('get', p);
-  const reader = createValueReader(config, etcdPrefix, kms.options);
+  const { revision, workers, config, kms, source, reader } = await openScan('get', p, etcdPrefix);
   const progress = startProgress(io, `reading ${t.resource.qualified}`);
   const ext = format === 'yaml' ? 'yaml' : 'json';
   const writer: ObjectWriter | null = outDir === undefined ? createObjectWriter(io.stdout, format, t.keys !== undefined) : null;
