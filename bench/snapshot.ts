@@ -131,7 +131,7 @@ export async function runSnapshot(opts: { secrets: number; size: number; reps: n
   const { argv: cli, how } = cliCommand(log);
   const source = ['--snapshot', snap.path, '-c', snap.configPath];
   const commands = [
-    { name: `verify -o ndjson, snapshot ${statSync(snap.path).size >> 20} MiB`, op: 'verify', args: ['verify', ...source, '-o', 'ndjson'] },
+    { name: `verify -o ndjson, snapshot ${Math.floor(statSync(snap.path).size / 2 ** 20)} MiB`, op: 'verify', args: ['verify', ...source, '-o', 'ndjson'] },
     { name: 'get secrets -A -o ndjson', op: 'get', args: ['get', 'secrets', '-A', ...source, '-o', 'ndjson'] },
   ] as const;
   const ours = (args: readonly string[]) => [...cli, ...args];
