@@ -15,8 +15,15 @@ function goString(s: string): string {
 }
 
 test('strings are escaped as Go escapes them, on the fast path and off it', () => {
-  const strings = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('a<b', 'x&y', '"q"', 'back\\slash', 'plain-name.1', '\u2028', 'tab\t'));
-  fc.assert(fc.property(strings, (s) => assert.equal(toGoJson(s), goString(s))), { numRuns: 2000 });
+  const strings = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.constantFrom('a<b', 'x&y', '"q"', 'back\\slash', 'plain-name.1', '\u2028', 'tab\t'),
+  );
+  fc.assert(
+    fc.property(strings, (s) => assert.equal(toGoJson(s), goString(s))),
+    { numRuns: 2000 },
+  );
 });
 
 /** The keys of a flat object of numbers in the text's order (JSON.parse would move integer-like keys first). */
