@@ -5,11 +5,19 @@
  */
 import { equalBytes } from '../src/bytes.ts';
 import type { CryptoBackend } from '../src/crypto/backend.ts';
-import { aesCbcDecryptMany, aesCbcEncryptMany, aesGcmOpenMany, aesGcmSealMany, secretboxOpenMany, secretboxSealMany } from '../src/crypto/batch.ts';
+import {
+  aesCbcDecryptMany,
+  aesCbcEncryptMany,
+  aesGcmOpenMany,
+  aesGcmSealMany,
+  secretboxOpenMany,
+  secretboxSealMany,
+} from '../src/crypto/batch.ts';
 import { loadSodium } from '../src/crypto/batch-sodium.ts';
 import { nativeAvailable, setNativeEnabled } from '../src/crypto/native.ts';
 import { getBackend } from '../src/crypto/select.ts';
-import { createCryptoPool, mapOrdered, type CryptoPool } from '../src/crypto/workers.ts';
+import { mapOrdered } from '../src/cli/map-ordered.ts';
+import { createCryptoPool, type CryptoPool } from './crypto-pool/pool.ts';
 import { etcdKeys, IV_LENGTH, KEY, plaintexts, prefixOf, PROVIDERS, type Provider } from './inputs.ts';
 import { collectGarbage, peakRssMB, type Row } from './results.ts';
 
@@ -83,13 +91,24 @@ async function readPooled(pool: CryptoPool, p: Provider, stored: Uint8Array[][],
   const op = p === 'aescbc' ? 'aescbc-decrypt' : p === 'aesgcm' ? 'aesgcm-open' : 'secretbox-open';
   const out: (Uint8Array | null)[] = [];
   const jobs = stored.map((s, i) => ({ bodies: s.map((x) => x.subarray(prefix.length)), ads: ads[i]! }));
-  for await (const r of mapOrdered(jobs, (j) => pool.run({ op, key: KEY, bodies: j.bodies, ...(p === 'aesgcm' ? { ads: j.ads } : {}) }), pool.size * 2)) {
+  for await (const r of mapOrdered(
+    jobs,
+    (j) => pool.run({ op, key: KEY, bodies: j.bodies, ...(p === 'aesgcm' ? { ads: j.ads } : {}) }),
+    pool.size * 2,
+  )) {
     for (const x of r) out.push(p === 'aescbc' && x !== null ? laxUnpad(x) : x);
   }
   return out;
 }
 
-async function writePooled(pool: CryptoPool, b: CryptoBackend, p: Provider, plain: Uint8Array[][], ads: Uint8Array[][], prefix: Uint8Array) {
+async function writePooled(
+  pool: CryptoPool,
+  b: CryptoBackend,
+  p: Provider,
+  plain: Uint8Array[][],
+  ads: Uint8Array[][],
+  prefix: Uint8Array,
+) {
   const op = p === 'aescbc' ? 'aescbc-encrypt' : p === 'aesgcm' ? 'aesgcm-seal' : 'secretbox-seal';
   const out: Uint8Array[] = [];
   const jobs = plain.map((ps, i) => ({ ps, ads: ads[i]! }));
@@ -136,7 +155,16 @@ export async function runBulk(values: number, size: number, opts: { reps: number
   const plainPool = native ? await createCryptoPool({ size: 2, native: false }) : undefined;
   const usesNative = (p: Provider, b: CryptoBackend) => native && p !== 'secretbox' && b.name === 'node';
   const add = (p: Provider, op: string, backend: string, ms: number, n = values) =>
-    rows.push({ name: `bulk ${p} ${op} ${n}×${size}`, provider: p, op, backend, values: n, bytes: n * size, ms: Math.round(ms * 10) / 10, rssMB: peakRssMB() });
+    rows.push({
+      name: `bulk ${p} ${op} ${n}×${size}`,
+      provider: p,
+      op,
+      backend,
+      values: n,
+      bytes: n * size,
+      ms: Math.round(ms * 10) / 10,
+      rssMB: peakRssMB(),
+    });
 
   try {
     for (const p of PROVIDERS) {
@@ -145,18 +173,45 @@ export async function runBulk(values: number, size: number, opts: { reps: number
       const storedChunks = chunks(stored);
       const batchName = (b: CryptoBackend) =>
         p === 'secretbox' && b.name === 'node' && sodium ? 'node+sodium-native' : usesNative(p, b) ? 'node+native' : b.name;
-      for (const [b, n] of [[node, values], [noble, Math.min(values, opts.nobleValues)]] as const) {
+      for (const [b, n] of [
+        [node, values],
+        [noble, Math.min(values, opts.nobleValues)],
+      ] as const) {
         const [ps, as, ss] = [plain.slice(0, n), ads.slice(0, n), stored.slice(0, n)];
         const [pcs, acs, scs] = [chunks(ps), chunks(as), chunks(ss)];
         const singleName = b.name === 'node' && p === 'secretbox' ? 'node (noble secretbox)' : b.name;
         let out: (Uint8Array | null)[] = [];
-        add(p, 'encrypt', `${singleName} single`, await best(opts.reps, () => (out = ps.map((x, i) => writeOne(b, p, x, as[i]!, prefix)))), n);
+        add(
+          p,
+          'encrypt',
+          `${singleName} single`,
+          await best(opts.reps, () => (out = ps.map((x, i) => writeOne(b, p, x, as[i]!, prefix)))),
+          n,
+        );
         check(p, 'single write', readMany(node, p, out as Uint8Array[], as, prefix), ps);
-        add(p, 'decrypt', `${singleName} single`, await best(opts.reps, () => (out = ss.map((s, i) => readOne(b, p, s, as[i]!, prefix)))), n);
+        add(
+          p,
+          'decrypt',
+          `${singleName} single`,
+          await best(opts.reps, () => (out = ss.map((s, i) => readOne(b, p, s, as[i]!, prefix)))),
+          n,
+        );
         check(p, 'single read', out, ps);
-        add(p, 'encrypt', `${batchName(b)} batch`, await best(opts.reps, () => (out = pcs.flatMap((c, i) => writeMany(b, p, c, acs[i]!, prefix)))), n);
+        add(
+          p,
+          'encrypt',
+          `${batchName(b)} batch`,
+          await best(opts.reps, () => (out = pcs.flatMap((c, i) => writeMany(b, p, c, acs[i]!, prefix)))),
+          n,
+        );
         check(p, 'batch write', readMany(node, p, out as Uint8Array[], as, prefix), ps);
-        add(p, 'decrypt', `${batchName(b)} batch`, await best(opts.reps, () => (out = scs.flatMap((c, i) => readMany(b, p, c, acs[i]!, prefix)))), n);
+        add(
+          p,
+          'decrypt',
+          `${batchName(b)} batch`,
+          await best(opts.reps, () => (out = scs.flatMap((c, i) => readMany(b, p, c, acs[i]!, prefix)))),
+          n,
+        );
         check(p, 'batch read', out, ps);
         if (b === node) {
           // Go's loop keeps no result (it checks each one's length and drops it), and neither does a
@@ -172,9 +227,21 @@ export async function runBulk(values: number, size: number, opts: { reps: number
         if (usesNative(p, b)) {
           setNativeEnabled(false);
           try {
-            add(p, 'encrypt', 'node batch (no native)', await best(opts.reps, () => (out = pcs.flatMap((c, i) => writeMany(b, p, c, acs[i]!, prefix)))), n);
+            add(
+              p,
+              'encrypt',
+              'node batch (no native)',
+              await best(opts.reps, () => (out = pcs.flatMap((c, i) => writeMany(b, p, c, acs[i]!, prefix)))),
+              n,
+            );
             check(p, 'batch write without native', readMany(node, p, out as Uint8Array[], as, prefix), ps);
-            add(p, 'decrypt', 'node batch (no native)', await best(opts.reps, () => (out = scs.flatMap((c, i) => readMany(b, p, c, acs[i]!, prefix)))), n);
+            add(
+              p,
+              'decrypt',
+              'node batch (no native)',
+              await best(opts.reps, () => (out = scs.flatMap((c, i) => readMany(b, p, c, acs[i]!, prefix)))),
+              n,
+            );
             check(p, 'batch read without native', out, ps);
           } finally {
             setNativeEnabled(true);
@@ -189,7 +256,12 @@ export async function runBulk(values: number, size: number, opts: { reps: number
       check(p, 'pooled read', out, plain);
       if (plainPool && usesNative(p, node)) {
         const name = `node batch ×${plainPool.size} workers (no native)`;
-        add(p, 'encrypt', name, await best(opts.reps, async () => (out = await writePooled(plainPool, node, p, plainChunks, adChunks, prefix))));
+        add(
+          p,
+          'encrypt',
+          name,
+          await best(opts.reps, async () => (out = await writePooled(plainPool, node, p, plainChunks, adChunks, prefix))),
+        );
         check(p, 'pooled write without native', readMany(node, p, out as Uint8Array[], ads, prefix), plain);
         add(p, 'decrypt', name, await best(opts.reps, async () => (out = await readPooled(plainPool, p, storedChunks, adChunks, prefix))));
         check(p, 'pooled read without native', out, plain);

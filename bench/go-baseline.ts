@@ -24,7 +24,9 @@ let built: string | null | undefined;
 export function goBenchBinary(): string | null {
   if (built !== undefined) return built;
   if (!hasGo()) {
-    console.log('go not found: no Go baseline rows (apt-get install golang-go golang-golang-x-crypto-dev golang-github-coreos-bbolt-dev golang-gopkg-yaml.v2-dev)');
+    console.log(
+      'go not found: no Go baseline rows (apt-get install golang-go golang-golang-x-crypto-dev golang-github-coreos-bbolt-dev golang-gopkg-yaml.v2-dev)',
+    );
     return (built = null);
   }
   const dir = mkdtempSync(join(tmpdir(), 'k8sencbench-'));
@@ -37,7 +39,10 @@ export function goBenchBinary(): string | null {
 export function runGoBaseline(values: number, sizes: readonly number[]): Row[] {
   const bin = goBenchBinary();
   if (bin === null) return [];
-  const out = execFileSync(bin, ['-values', String(values), '-sizes', sizes.join(','), '-procs', '1'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(bin, ['-values', String(values), '-sizes', sizes.join(','), '-procs', '1'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   return out
     .split('\n')
     .filter((l) => l.trim() !== '')

@@ -115,7 +115,8 @@ export async function benchSnapshot(
         const value = await transformer.toStorage(encodeObject(obj), key);
         valueBytes += value.length;
         await writer.put(key, value);
-        if (i % Math.max(1000, Math.round(secrets / 5)) === 0 && i > 0) log(`  ${i} put, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+        if (i % Math.max(1000, Math.round(secrets / 5)) === 0 && i > 0)
+          log(`  ${i} put, ${((performance.now() - started) / 1000).toFixed(0)} s`);
       }
     };
     // Big values: fewer at once, so that each put meets its 10 s deadline on a busy machine.

@@ -27,7 +27,15 @@ export function cliCommand(log: (s: string) => void): { argv: string[]; how: str
   }
   if (existsSync(`${DIST}cli/main.js`)) {
     // main.js exports main(); bin/k8s-enc.js calls it (and picks ./dist, not this build). `node -e` argv has no script.
-    return { argv: [process.execPath, '--input-type=module', '-e', `await (await import(${JSON.stringify(`${DIST}cli/main.js`)})).main(process.argv.slice(1))`], how: 'node (built)' };
+    return {
+      argv: [
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        `await (await import(${JSON.stringify(`${DIST}cli/main.js`)})).main(process.argv.slice(1))`,
+      ],
+      how: 'node (built)',
+    };
   }
   log('build failed: running the CLI through tsx');
   return { argv: [process.execPath, '--import', 'tsx', 'src/cli/main.ts'], how: 'node (tsx)' };
@@ -47,7 +55,10 @@ export function measure(argv: string[], out = '/dev/null', env: Record<string, s
   const useTime = existsSync(TIME);
   const cmd = useTime ? [TIME, '-o', timeFile, '-f', '%M', ...argv] : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, NODE_ENV: 'production', ...env } });
+    const child = spawn(cmd[0]!, cmd.slice(1), {
+      stdio: ['ignore', fd, 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production', ...env },
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = performance.now() - started;
@@ -83,7 +94,7 @@ function tail(path: string): { lines: number; last: string; sha256: string } {
   let carry = Buffer.alloc(0); // the unfinished line at the end of what was read so far
   const hash = createHash('sha256');
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+    for (let n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
       const chunk = buf.subarray(0, n);
       hash.update(chunk);
       for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
@@ -131,7 +142,11 @@ export async function runSnapshot(opts: { secrets: number; size: number; reps: n
   const { argv: cli, how } = cliCommand(log);
   const source = ['--snapshot', snap.path, '-c', snap.configPath];
   const commands = [
-    { name: `verify -o ndjson, snapshot ${statSync(snap.path).size >> 20} MiB`, op: 'verify', args: ['verify', ...source, '-o', 'ndjson'] },
+    {
+      name: `verify -o ndjson, snapshot ${Math.floor(statSync(snap.path).size / 2 ** 20)} MiB`,
+      op: 'verify',
+      args: ['verify', ...source, '-o', 'ndjson'],
+    },
     { name: 'get secrets -A -o ndjson', op: 'get', args: ['get', 'secrets', '-A', ...source, '-o', 'ndjson'] },
   ] as const;
   const ours = (args: readonly string[]) => [...cli, ...args];
@@ -144,18 +159,34 @@ export async function runSnapshot(opts: { secrets: number; size: number; reps: n
   // Go (one thread), the default (one scan worker per core) and the single-thread scan, interleaved.
   type Variant = { label: string; argv: (c: (typeof commands)[number]) => string[]; env: Record<string, string>; backend: string };
   const variants: Variant[] = [
-    ...(goBin === null ? [] : [{ label: 'Go, bbolt, 1 thread', argv: (c: (typeof commands)[number]) => goScan(goBin, c.op, snap), env: {}, backend: 'go-bbolt' }]),
+    ...(goBin === null
+      ? []
+      : [
+          { label: 'Go, bbolt, 1 thread', argv: (c: (typeof commands)[number]) => goScan(goBin, c.op, snap), env: {}, backend: 'go-bbolt' },
+        ]),
     { label: `${availableParallelism()} workers`, argv: (c) => ours(c.args), env: {}, backend: how },
     { label: '1 thread', argv: (c) => ours(c.args), env: { K8S_ENC_WORKERS: '1' }, backend: how },
   ];
   const rows: Row[] = [];
   for (const c of commands) {
-    const measured = await alternating(variants.map((v) => ({ argv: v.argv(c), env: v.env })), opts.reps);
+    const measured = await alternating(
+      variants.map((v) => ({ argv: v.argv(c), env: v.env })),
+      opts.reps,
+    );
     variants.forEach((v, i) => {
       const m = measured[i]!;
       if (m.code !== 0) throw new Error(`${v.label}: ${c.op} exited with ${m.code}`);
       const name = `${c.name} (${v.label})`;
-      rows.push({ name, provider: 'aesgcm', op: c.op, backend: v.backend, values: snap.secrets, bytes: snap.valueBytes, ms: m.ms, rssMB: m.rssMB });
+      rows.push({
+        name,
+        provider: 'aesgcm',
+        op: c.op,
+        backend: v.backend,
+        values: snap.secrets,
+        bytes: snap.valueBytes,
+        ms: m.ms,
+        rssMB: m.rssMB,
+      });
     });
   }
   return rows;

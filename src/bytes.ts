@@ -82,7 +82,9 @@ const asciiDecoder = new TextDecoder();
 let b64Scratch = new Uint8Array(1024);
 
 /** Node's Buffer where there is one: its native base64 is ~6× faster than the loop below. */
-const NodeBuffer = (globalThis as { Buffer?: { from(a: ArrayBufferLike, offset: number, length: number): { toString(enc: 'base64'): string } } }).Buffer;
+const NodeBuffer = (
+  globalThis as { Buffer?: { from(a: ArrayBufferLike, offset: number, length: number): { toString(enc: 'base64'): string } } }
+).Buffer;
 
 /** Standard base64 with padding (what Go's StdEncoding and Kubernetes JSON write). */
 export function toBase64(b: Uint8Array): string {
@@ -120,7 +122,7 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 /**
  * Go's base64.StdEncoding.DecodeString: standard alphabet, `=` padding required, `\r` and `\n`
  * ignored anywhere, every other character an error, non-zero trailing bits accepted.
- * Returns null where Go returns an error. Node's Buffer decoder is far laxer (docs/FORMATS.md).
+ * Returns null where Go returns an error. Node's Buffer decoder is far laxer (docs/FORMATS.md#key-secrets).
  * Text as bytes decodes in place of a string (no copy); `anyWhitespace` also skips spaces and tabs
  * (pasted input). Memory: the output only, whatever the size (a pasted 150 MB value included).
  */

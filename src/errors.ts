@@ -13,7 +13,7 @@ export type K8sEncErrorCode =
   | 'ERR_PADDING' // invalid PKCS7 data / invalid padding on input
   | 'ERR_AUTH_FAILED' // cipher: message authentication failed / secretbox open failure
   | 'ERR_INVALID_KEY' // crypto/aes: invalid key size, secretbox key size, KMS key material
-  | 'ERR_UPSTREAM_PANIC' // inputs on which the apiserver panics (SPEC §2.5)
+  | 'ERR_UPSTREAM_PANIC' // inputs on which the apiserver panics (docs/FORMATS.md#upstream-panics)
   | 'ERR_KMS' // errors from a KMS plugin or the envelope around it
   | 'ERR_KMS_DATA' // malformed KMS v1/v2 stored data (length prefix, EncryptedObject, validation)
   | 'ERR_MULTIPLE' // aggregate of several provider errors: "[a, b]"
@@ -39,21 +39,10 @@ export type K8sEncErrorCode =
   // runtime
   | 'ERR_NODE_ONLY'; // a Node-only feature (the node crypto backend, files, etcd, KMS) used outside Node.js
 
-export interface K8sEncErrorContext {
-  /** The etcd key (= authenticated data) of the value being read or written. */
-  etcdKey?: string;
-  /** The provider that produced the error, e.g. `aescbc`, `kms:v2:name`. */
-  provider?: string;
-  /** The bbolt page number involved, for snapshot errors. */
-  page?: number;
-  /** The file involved (config, snapshot). */
-  file?: string;
-  /** For ERR_MULTIPLE: the flattened, de-duplicated errors in order. */
-  errors?: K8sEncError[];
-  /** For ERR_UPSTREAM_PANIC: what the apiserver panics with on the same input. */
-  upstreamPanic?: string;
+/** What a K8sEncError may carry besides its code and message: where it happened, and why. */
+export type K8sEncErrorContext = Partial<Pick<K8sEncError, 'etcdKey' | 'provider' | 'page' | 'file' | 'errors' | 'upstreamPanic'>> & {
   cause?: unknown;
-}
+};
 
 /**
  * Every failure of k8s-enc. Branch on `code` (stable, see {@link K8sEncErrorCode}); `message` is
@@ -72,22 +61,24 @@ export interface K8sEncErrorContext {
 export class K8sEncError extends Error {
   override readonly name = 'K8sEncError';
   readonly code: K8sEncErrorCode;
+  /** The etcd key (= authenticated data) of the value being read or written. */
   etcdKey?: string;
+  /** The provider that produced the error, e.g. `aescbc`, `kms:v2:name`. */
   provider?: string;
+  /** The bbolt page number involved, for snapshot errors. */
   page?: number;
+  /** The file involved (config, snapshot). */
   file?: string;
+  /** For ERR_MULTIPLE: the flattened, de-duplicated errors in order. */
   errors?: K8sEncError[];
+  /** For ERR_UPSTREAM_PANIC: what the apiserver panics with on the same input. */
   upstreamPanic?: string;
 
   constructor(code: K8sEncErrorCode, message: string, context: K8sEncErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.code = code;
-    if (context.etcdKey !== undefined) this.etcdKey = context.etcdKey;
-    if (context.provider !== undefined) this.provider = context.provider;
-    if (context.page !== undefined) this.page = context.page;
-    if (context.file !== undefined) this.file = context.file;
     if (context.errors !== undefined) this.errors = context.errors;
-    if (context.upstreamPanic !== undefined) this.upstreamPanic = context.upstreamPanic;
+    this.with(context);
   }
 
   /** Attach context without changing the upstream message; returns `this` for `throw e.with(...)`. */

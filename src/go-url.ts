@@ -9,6 +9,7 @@ export function parseGoUrlScheme(raw: string): { scheme: string } | { error: str
   const fail = (why: string) => ({ error: `parse ${goQuote(raw)}: ${why}` });
   const hash = raw.indexOf('#');
   const beforeFragment = hash < 0 ? raw : raw.slice(0, hash);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Go refuses exactly these control characters
   if (/[\x00-\x1f\x7f]/.test(beforeFragment)) return fail('net/url: invalid control character in URL');
 
   let scheme = '';

@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { aesCbcDecryptMany, aesCbcEncryptMany, aesGcmOpenMany, aesGcmSealMany, secretboxOpenMany, secretboxSealMany } from '../src/crypto/batch.ts';
 import { nobleBackend } from '../src/crypto/noble.ts';
-import { createCryptoPool, mapOrdered, type CryptoPool } from '../src/crypto/workers.ts';
-import { pack, unpack } from '../src/crypto/workers-packed.ts';
+import { createCryptoPool, type CryptoPool } from '../bench/crypto-pool/pool.ts';
+import { pack, unpack } from '../bench/crypto-pool/packed.ts';
+import { mapOrdered } from '../src/cli/map-ordered.ts';
 
 const plain = (xs: (Uint8Array | null)[]) => xs.map((x) => (x === null ? null : Uint8Array.from(x)));
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, j) => (seed * 131 + j * 7) & 255);

@@ -171,7 +171,7 @@ describe('batch primitive edge cases', () => {
   const key = new Uint8Array(32).fill(9);
   for (const backend of availableBackends()) {
     it(`${backend.name}: aescbc bodies the transformer must reject first are refused, not decrypted`, () => {
-      // 16 bytes is the IV-only body on which the apiserver panics (SPEC §2.5).
+      // 16 bytes is the IV-only body on which the apiserver panics (docs/FORMATS.md#upstream-panics).
       for (const n of [0, 15, 16, 17, 33]) {
         assert.throws(() => aesCbcDecryptMany(backend, key, [new Uint8Array(48), new Uint8Array(n)]), RangeError);
       }

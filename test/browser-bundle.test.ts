@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import * as esbuild from 'esbuild';
-import { K8sEncError } from '../src/errors.ts';
+import type { K8sEncError } from '../src/errors.ts';
 
 // ES2020 and iife: both fail to build if any module of the codec uses top-level await.
 async function build(format: 'esm' | 'iife'): Promise<{ text: string; metafile: esbuild.Metafile }> {

@@ -44,7 +44,7 @@ test('decrypt: the captured Kubernetes 1.8 values decode to the recorded Secrets
   const j = await runCli(['decrypt', '-c', CONFIG, '-o', 'json', '-'], readFileSync(`${CAPTURED}/etcdctl-get-identity.bin`));
   assert.equal(j.code, 0, j.err);
   assert.deepEqual(JSON.parse(j.out), expectedIdentity);
-  // [aescbc, identity] reading plaintext: identity is not the first provider, so stale (SPEC §2.2).
+  // [aescbc, identity] reading plaintext: identity is not the first provider, so stale (docs/FORMATS.md#stale).
   assert.match(j.err, /stale/);
   assert.doesNotMatch(r.err, /stale/);
 });
@@ -98,7 +98,7 @@ test('encrypt then decrypt: the recorded Secret round-trips, 183 bytes under aes
   assert.equal(enc.code, 0, enc.err);
   const stored = decodeGoStdBase64(enc.out.trim())!;
   assert.equal(fromUtf8(stored.subarray(0, 23)), 'k8s:enc:aescbc:v1:key1:');
-  // 134-byte plaintext today (clusterName no longer written), padded to 144, + IV + prefix (SPEC §5.4).
+  // 134-byte plaintext today (clusterName no longer written), padded to 144, + IV + prefix (docs/FORMATS.md#the-captured-18-secret).
   assert.equal(stored.length, 183);
   const dec = await runCli(['decrypt', '-c', CONFIG, '--etcd-key', KEY, '-o', 'json'], stored);
   assert.equal(dec.code, 0, dec.err);

@@ -12,7 +12,7 @@ const KEY = '/registry/secrets/default/mysecret';
 const aescbcFile = new Uint8Array(readFileSync(`${CAPTURED}/etcdctl-get-aescbc.bin`));
 const identityFile = new Uint8Array(readFileSync(`${CAPTURED}/etcdctl-get-identity.bin`));
 
-// SPEC §5.4: the value is 183 bytes, the key line and exactly one trailing newline are etcdctl's.
+// docs/FORMATS.md#the-captured-18-secret: the value is 183 bytes, the key line and exactly one trailing newline are etcdctl's.
 const aescbcValue = aescbcFile.subarray(KEY.length + 1, aescbcFile.length - 1);
 const identityValue = identityFile.subarray(KEY.length + 1, identityFile.length - 1);
 
@@ -35,7 +35,7 @@ test('raw, hex and base64 forms of the captured value are detected', () => {
   assert.deepEqual(parseValueInput(identityValue), { value: identityValue, format: 'raw' });
   assert.deepEqual(parseValueInput(utf8(toHex(aescbcValue) + '\n')), { value: aescbcValue, format: 'hex' });
   assert.deepEqual(parseValueInput(utf8(toBase64(aescbcValue) + '\n')), { value: aescbcValue, format: 'base64' });
-  // SPEC §5.4 prints the value as hex in lines; whitespace between them is allowed.
+  // The 1.8 capture (docs/FORMATS.md#the-captured-18-secret) is often pasted as hex in lines; whitespace between them is allowed.
   const lines = toHex(aescbcValue).match(/.{1,64}/g)!.join('\n');
   assert.deepEqual(parseValueInput(utf8(lines)).value, aescbcValue);
 });
@@ -103,12 +103,12 @@ test('value prefixes: provider and key name without any key', () => {
   assert.equal(p.body.length, 183 - 'k8s:enc:aescbc:v1:key1:'.length);
   assert.deepEqual(parseValuePrefix(identityValue), { kind: 'plaintext', encoding: 'protobuf' });
   assert.deepEqual(parseValuePrefix(utf8('{"a":1}')), { kind: 'plaintext', encoding: 'json' });
-  assert.deepEqual(parseValuePrefix(utf8('k8s:enc')), { kind: 'plaintext', encoding: 'opaque' }, 'SPEC §2.3: k8s:enc is plaintext');
+  assert.deepEqual(parseValuePrefix(utf8('k8s:enc')), { kind: 'plaintext', encoding: 'opaque' }, 'k8s:enc is plaintext (docs/FORMATS.md#values-in-etcd)');
   assert.deepEqual(parseValuePrefix(utf8('k8s:enc:aescbc:v2:key1:abc')), { kind: 'unknown', prefix: 'k8s:enc:aescbc:v2:key1:abc' });
 });
 
 test('value prefixes: key names with ":" come from the configuration, longest fitting first', () => {
-  // SPEC §2.3: keys [a, a:b]; a value under a:b: also starts with a:.
+  // docs/FORMATS.md#identity-and-overlapping-prefixes: keys [a, a:b]; a value under a:b: also starts with a:.
   const body = new Uint8Array(32);
   const v = Uint8Array.from([...utf8('k8s:enc:aescbc:v1:a:b:'), ...body]);
   const named = parseValuePrefix(v, (prov) => (prov === 'aescbc' ? ['a', 'a:b'] : []));

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { etcdKeyPrefix, parseEtcdKey, resolveResource, normalizeEtcdPrefix } from '../src/etcd/keys.ts';
 import { K8sEncError } from '../src/errors.ts';
 
-// Key layouts from SPEC §6.4 (the apiserver's storage factory and test/integration/etcd/data.go).
+// Key layouts from docs/FORMATS.md#kubernetes-keys (the apiserver's storage factory and test/integration/etcd/data.go).
 test('kubectl spellings map to the apiserver etcd paths', () => {
   const cases: [string, { namespace?: string; name?: string; etcdPrefix?: string }, string][] = [
     ['secrets', { namespace: 'default', name: 'mysecret' }, '/registry/secrets/default/mysecret'],

@@ -54,7 +54,7 @@ test('verify over the sample: provider, key and stale per value as written', asy
     status: e.writtenWith === 'plaintext' ? 'plaintext' : 'ok',
     provider: e.writtenWith === 'plaintext' ? 'identity' : 'aescbc',
     keyName: e.writtenWith === 'plaintext' ? null : e.writtenWith,
-    // key2 is the second key; identity the second provider (SPEC §2.2).
+    // key2 is the second key; identity the second provider (docs/FORMATS.md#stale).
     stale: e.writtenWith !== 'key1',
     error: null,
   }));

@@ -49,7 +49,12 @@ test('a snapshot whose sha256 trailer is wrong prints nothing and writes no fold
     await writeFile(tampered, bytes);
     const source = ['--snapshot', tampered, '-c', 'vectors/sample/encryption-config.yaml'];
     const outDir = join(dir, 'out');
-    for (const args of [['verify', ...source], ['verify', ...source, '-o', 'ndjson'], ['get', 'secrets', '-A', ...source, '-o', 'ndjson'], ['get', 'secrets', '-A', ...source, '--out', outDir]]) {
+    for (const args of [
+      ['verify', ...source],
+      ['verify', ...source, '-o', 'ndjson'],
+      ['get', 'secrets', '-A', ...source, '-o', 'ndjson'],
+      ['get', 'secrets', '-A', ...source, '--out', outDir],
+    ]) {
       const r = await sameForAnyWorkers(args);
       assert.notEqual(r.code, 0, args.join(' '));
       assert.equal(r.out, '', args.join(' '));
@@ -87,7 +92,10 @@ function object(kind: string, namespace: string, name: string, i: number): KubeO
   };
 }
 
-test('real snapshot with 2,600 values and failures mixed in: same output on 1, 2 and 3 workers', { skip: etcdSkipReason(), timeout: 180_000 }, async () => {
+test('real snapshot with 2,600 values and failures mixed in: same output on 1, 2 and 3 workers', {
+  skip: etcdSkipReason(),
+  timeout: 180_000,
+}, async () => {
   const work = await mkdtemp(join(tmpdir(), 'k8s-enc-scan-parallel-'));
   const etcd = await startEtcd();
   try {
@@ -136,9 +144,11 @@ test('real snapshot with 2,600 values and failures mixed in: same output on 1, 2
       jobs.push(() => configmaps.toStorage(plain, new TextEncoder().encode(key)).then((v) => writer.put(key, v)));
     }
     let next = 0;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (next < jobs.length) await jobs[next++]!();
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < jobs.length) await jobs[next++]!();
+      }),
+    );
     writer.close();
     const snap = join(work, 'snapshot.db');
     await snapshotSave(etcd.endpoint, snap);

@@ -9,7 +9,11 @@ import fc from 'fast-check';
 import { Utf8Lines } from '../src/cli/scan-format.ts';
 
 test('Utf8Lines gives the UTF-8 of the joined lines, growing from any starting size', () => {
-  const line = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 50 }), fc.constant('é€😀\n'.repeat(200)));
+  const line = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 300 }),
+    fc.string({ unit: 'grapheme', maxLength: 50 }),
+    fc.constant('é€😀\n'.repeat(200)),
+  );
   fc.assert(
     fc.property(fc.array(line, { maxLength: 20 }), fc.integer({ min: 0, max: 5000 }), (lines, expected) => {
       const b = new Utf8Lines(expected);

@@ -156,7 +156,7 @@ describe('Go durations', () => {
 });
 
 describe('resources', () => {
-  it('split at the first dot (SPEC §4.3 table)', () => {
+  it('split at the first dot (docs/FORMATS.md#resources-lookup-and-masking table)', () => {
     const table: [string, string, string][] = [
       ['secrets', '', 'secrets'],
       ['deployments.apps', 'apps', 'deployments'],

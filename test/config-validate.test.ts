@@ -1,5 +1,5 @@
 /**
- * Each check of the apiserver's EncryptionConfiguration validation (SPEC §4.5, upstream
+ * Each check of the apiserver's EncryptionConfiguration validation (docs/FORMATS.md#validation, upstream
  * validation_encryption.go) on a small inline config, asserting the full message text.
  */
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
  * EncryptionConfiguration against upstream ground truth: every fixture under
- * vectors/encryption-configs/ loads or fails with the apiserver's message (SPEC §7.5), the captured
+ * vectors/encryption-configs/ loads or fails with the apiserver's message (docs/FORMATS.md#vector-files), the captured
  * Kubernetes 1.8 config decrypts its Secret, and the `*-first` families interoperate as upstream's
  * TestEncryptionProviderConfigCorrect requires.
  */

@@ -1,5 +1,5 @@
 // The hand-written mvccpb/etcdserverpb codecs against protobufjs loading proto/ (an independent
-// implementation of the same schema), plus the revision-key shapes of SPEC §6.3.
+// implementation of the same schema), plus the revision-key shapes of docs/FORMATS.md#revisions.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -104,7 +104,7 @@ describe('mvccpb.KeyValue decoding', () => {
   });
 });
 
-describe('revision keys (SPEC §6.3)', () => {
+describe('revision keys (docs/FORMATS.md#revisions)', () => {
   const rev = (main: number, sub: number, t = false): Uint8Array => {
     const b = new Uint8Array(t ? 18 : 17);
     const dv = new DataView(b.buffer);

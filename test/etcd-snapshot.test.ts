@@ -141,7 +141,11 @@ describe('etcd data read over a snapshot, the member db and endpoints', { skip, 
       }
       assert.deepEqual(await rows(live, REGISTRY), expectedRows(model.at(REGISTRY)));
       for (const src of [snapSrc, live]) {
-        await rejectsWith(collect(src.scan(REGISTRY, { revision: compactRev - 1 })), 'ERR_ETCD_COMPACTED', /^required revision has been compacted$/);
+        await rejectsWith(
+          collect(src.scan(REGISTRY, { revision: compactRev - 1 })),
+          'ERR_ETCD_COMPACTED',
+          /^required revision has been compacted$/,
+        );
         await rejectsWith(src.get(utf8('/registry/marker'), { revision: 1 }), 'ERR_ETCD_COMPACTED');
         await rejectsWith(collect(src.scan(REGISTRY, { revision: finalRev + 1 })), 'ERR_ETCD_FUTURE_REVISION', /future revision/);
       }
@@ -155,7 +159,9 @@ describe('etcd data read over a snapshot, the member db and endpoints', { skip, 
     const snapSrc = await openSnapshot(snap);
     const live = await openEndpoints({ endpoints: [`127.0.0.1:1`, server.endpoint], timeoutMs: 2000 });
     try {
-      const deleted = model.at(new Uint8Array(0), beforeUpdates - 1).find((e) => !model.at(e.key).some((x) => Buffer.compare(x.key, e.key) === 0));
+      const deleted = model
+        .at(new Uint8Array(0), beforeUpdates - 1)
+        .find((e) => !model.at(e.key).some((x) => Buffer.compare(x.key, e.key) === 0));
       assert.ok(deleted, 'the dataset has a deleted key');
       for (const src of [snapSrc, live]) {
         const e = await src.get(utf8('/registry/secrets/default/last'));

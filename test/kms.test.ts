@@ -1,5 +1,5 @@
 // KMS v1 and v2 envelopes checked against the upstream vectors, the upstream HKDF known answer and
-// the byte rules of SPEC §3.6–3.7, on every crypto backend.
+// the byte rules of docs/FORMATS.md#kms-v1 and #kms-v2, on every crypto backend.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -249,7 +249,7 @@ for (const backend of availableBackends()) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// seed layer known answer (SPEC §3.9, upstream aes_test.go)
+// seed layer known answer (docs/FORMATS.md#known-answers, upstream aes_test.go)
 
 describe('KMS v2 seed layer', () => {
   const seed = fromHex('5d40323a820ff95561675e3b95e81867c5fdd561d35a88a2d08b08aa9d4fcf5c');
@@ -366,7 +366,13 @@ describe('KMS writes', () => {
     ] as const) {
       let calls = 0;
       const fake = fakeKmsV1(v1Provider);
-      const counting: KmsV1Service = { encrypt: fake.encrypt, decrypt: (c) => (calls++, fake.decrypt(c)) };
+      const counting: KmsV1Service = {
+        encrypt: fake.encrypt,
+        decrypt: (c) => {
+          calls++;
+          return fake.decrypt(c);
+        },
+      };
       const t = createKmsV1Transformer({ name: 'kms1', service: counting, cacheSize, backend, random: backend.randomBytes });
       for (let i = 0; i < 3; i++) assert.equal(toHex((await t.fromStorage(written, AD)).data), toHex(plaintext));
       assert.equal(calls, expectedCalls, `cacheSize ${cacheSize}`);
@@ -482,7 +488,7 @@ describe('KMS writes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// EncryptedObject wire format (SPEC §3.7)
+// EncryptedObject wire format (docs/FORMATS.md#kms-v2)
 
 describe('EncryptedObject decoding, as protobuf-go', () => {
   const PROTO = 'proto: cannot parse invalid wire-format data';

@@ -26,7 +26,7 @@ test('vectors/salvage: every live key at its last revision, written with the rec
       assert.equal(item.entry.value.length, want.bytes, key);
       const [report] = await reader.readMany([{ key: item.entry.key, value: item.entry.value }]);
       assert.equal(report!.provider, want.writtenWith, key);
-      const labels = (report!.object?.metadata as { labels?: Record<string, string> }).labels;
+      const labels = (report!.object?.metadata as { labels?: Record<string, string> } | undefined)?.labels;
       assert.equal(labels?.['generation'], String(want.generation), key);
       seen.add(key);
     }

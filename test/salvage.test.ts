@@ -95,7 +95,7 @@ async function checkCase(t: TestContext, snap: Buffer, map: PageMap, c: SalvageC
   t.diagnostic(`${c.name}: ${exact} of ${liveKeys.length} live keys at their newest revision, ${keys.size - exact} older or resurrected, ${flagged} flagged mayBeSuperseded`);
 }
 
-async function suite(snapPath: string, config: string): Promise<{ snap: Buffer; map: PageMap; cases: SalvageCase[] }> {
+async function suite(snapPath: string, _config: string): Promise<{ snap: Buffer; map: PageMap; cases: SalvageCase[] }> {
   const snap = readFileSync(snapPath);
   const map = await readPageMap(snap);
   return { snap, map, cases: salvageCases(snap, map) };

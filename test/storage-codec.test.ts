@@ -1,5 +1,5 @@
 /**
- * The encoder rules of SPEC §5.3 and the error contract, each against bytes written out by hand
+ * The encoder rules of docs/FORMATS.md#protobuf-encoding and the error contract, each against bytes written out by hand
  * from the spec, plus kubectl's printing rules for the cases the fixtures do not reach.
  */
 import assert from 'node:assert/strict';
@@ -34,7 +34,7 @@ function expectError(code: string, fn: () => unknown, message?: RegExp): void {
   });
 }
 
-describe('encoder rules (SPEC §5.3)', () => {
+describe('encoder rules (docs/FORMATS.md#protobuf-encoding)', () => {
   it('an empty Secret writes every non-pointer scalar and message', () => {
     assert.equal(enc(secret()), envelope('Secret', `0a10 ${EMPTY_META} 1a00`));
   });

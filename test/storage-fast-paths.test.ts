@@ -46,7 +46,9 @@ function assertSameDecoding(bytes: Uint8Array): void {
 
 /** Random Secrets and ConfigMaps as the apiserver stores them. */
 const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.uint8Array({ maxLength: 10 }).map(stringFromRawBytes));
-const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((v) => (v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v));
+const int64 = fc
+  .bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
+  .map((v) => (v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v));
 // Wide enough for years past 9999 and before 0000, which take the bigint path.
 const time = fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }).map(formatTime);
 const dict = (v: fc.Arbitrary<string>) => fc.dictionary(text, v, { maxKeys: 5 });
@@ -61,16 +63,34 @@ const metadata = fc.record(
     deletionGracePeriodSeconds: int64,
     labels: dict(text),
     annotations: dict(text),
-    ownerReferences: fc.array(fc.record({ apiVersion: text, kind: text, name: text, uid: text, controller: fc.boolean() }), { maxLength: 2 }),
+    ownerReferences: fc.array(fc.record({ apiVersion: text, kind: text, name: text, uid: text, controller: fc.boolean() }), {
+      maxLength: 2,
+    }),
     managedFields: fc.array(
-      fc.record({ manager: text, time: fc.option(time), fieldsType: text, fieldsV1: fc.dictionary(fc.string().map((s) => `f:${s}`), fc.constant({})) }),
+      fc.record({
+        manager: text,
+        time: fc.option(time),
+        fieldsType: text,
+        fieldsV1: fc.dictionary(
+          fc.string().map((s) => `f:${s}`),
+          fc.constant({}),
+        ),
+      }),
       { maxLength: 2 },
     ),
   },
   { requiredKeys: [] },
 );
 const secret = fc.record(
-  { apiVersion: fc.constant('v1'), kind: fc.constant('Secret'), metadata, immutable: fc.boolean(), data: dict(base64), stringData: dict(text), type: text },
+  {
+    apiVersion: fc.constant('v1'),
+    kind: fc.constant('Secret'),
+    metadata,
+    immutable: fc.boolean(),
+    data: dict(base64),
+    stringData: dict(text),
+    type: text,
+  },
   { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
 );
 const configMap = fc.record(
@@ -91,7 +111,6 @@ describe('decodeObject equals the reference decoder', () => {
     }
     assert.ok(n >= 46, `${n} fixtures`);
   });
-
 
   it('on random Secrets and ConfigMaps', () => {
     fc.assert(fc.property(encoded, assertSameDecoding), RUNS);
@@ -136,7 +155,10 @@ describe('decodesCleanly (verify without building the object)', () => {
   });
 
   it('accepts random Secrets and ConfigMaps', () => {
-    fc.assert(fc.property(encoded, (b) => assertCheckAgrees(b, true)), RUNS);
+    fc.assert(
+      fc.property(encoded, (b) => assertCheckAgrees(b, true)),
+      RUNS,
+    );
   });
 
   it('accepts nothing decodeObject refuses: random Secrets and ConfigMaps with bytes flipped or cut, random bytes', () => {
@@ -199,6 +221,8 @@ describe('fast paths against independent references', () => {
       // An unchanged value is written back as the stored bytes.
       assert.deepStrictEqual(fieldsV1ToRaw(got, 'x'), utf8(s));
     }
-    assert.deepStrictEqual(Object.keys(fieldsV1FromRaw(utf8('{"a":' + '['.repeat(1100) + ']'.repeat(1100) + '}')) as object), ['$k8sEncRawFieldsV1']);
+    assert.deepStrictEqual(Object.keys(fieldsV1FromRaw(utf8('{"a":' + '['.repeat(1100) + ']'.repeat(1100) + '}')) as object), [
+      '$k8sEncRawFieldsV1',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Ground truth from kubernetes/api testdata (SPEC §7.4) and the captured Kubernetes 1.8 values
- * (SPEC §5.4): decoding, bit-exact encoding and kubectl-style YAML.
+ * Ground truth from kubernetes/api testdata (docs/FORMATS.md#vector-files) and the captured Kubernetes 1.8 values
+ * (docs/FORMATS.md#the-captured-18-secret): decoding, bit-exact encoding and kubectl-style YAML.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ function withoutRemovedFields(obj: KubeObject): KubeObject {
   return copy;
 }
 
-/** SPEC §7.4 at the wire level: drop ObjectMeta 15 and ManagedFieldsEntry 5; add `fieldsType`/`subresource` "". */
+/** docs/FORMATS.md#vector-files at the wire level: drop ObjectMeta 15 and ManagedFieldsEntry 5; add `fieldsType`/`subresource` "". */
 function expectedReencoding(pb: Uint8Array): Uint8Array {
   const magic = pb.subarray(0, 4);
   const unknown = editField(pb.subarray(4), 2, (raw) =>
@@ -130,7 +130,7 @@ describe('kubernetes/api round-trip fixtures', () => {
   });
 });
 
-describe('Kubernetes 1.8 captured values (SPEC §5.4)', () => {
+describe('Kubernetes 1.8 captured values (docs/FORMATS.md#the-captured-18-secret)', () => {
   /** etcdctl printed `key\n` + value + `\n`. */
   const capturedValue = (name: string) => {
     const b = new Uint8Array(readFileSync(new URL(name, CAPTURED)));

@@ -15,16 +15,36 @@ function goString(s: string): string {
 }
 
 test('strings are escaped as Go escapes them, on the fast path and off it', () => {
-  const strings = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('a<b', 'x&y', '"q"', 'back\\slash', 'plain-name.1', '\u2028', 'tab\t'));
-  fc.assert(fc.property(strings, (s) => assert.equal(toGoJson(s), goString(s))), { numRuns: 2000 });
+  const strings = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.constantFrom('a<b', 'x&y', '"q"', 'back\\slash', 'plain-name.1', '\u2028', 'tab\t'),
+  );
+  fc.assert(
+    fc.property(strings, (s) => assert.equal(toGoJson(s), goString(s))),
+    { numRuns: 2000 },
+  );
 });
+
+/** The keys of a flat object of numbers in the text's order (JSON.parse would move integer-like keys first). */
+function keysInTextOrder(json: string): string[] {
+  const keys: string[] = [];
+  const entry = /[{,]("(?:[^"\\]|\\.)*"):\d+/y;
+  let end = 0;
+  for (let m = entry.exec(json); m !== null; m = entry.exec(json)) {
+    keys.push(JSON.parse(m[1]!) as string);
+    end = entry.lastIndex;
+  }
+  assert.equal(json.slice(end), keys.length === 0 ? '{}' : '}', 'a flat object of numbers');
+  return keys;
+}
 
 test('object keys come out in UTF-8 byte order, as Go sorts map keys', () => {
   fc.assert(
     fc.property(fc.uniqueArray(fc.string({ unit: 'binary' }), { maxLength: 12 }), (keys) => {
       const obj = Object.fromEntries(keys.map((k, i) => [k, i]));
       const want = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-      assert.deepEqual(Object.keys(JSON.parse(toGoJson(obj, { sortKeys: true }))), want);
+      assert.deepEqual(keysInTextOrder(toGoJson(obj, { sortKeys: true })), want);
     }),
     { numRuns: 1000 },
   );

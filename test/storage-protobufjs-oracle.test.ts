@@ -42,7 +42,7 @@ function time(t: Msg | undefined | null): string | null {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-const has = (m: Msg, f: string) => Object.prototype.hasOwnProperty.call(m, f) && m[f] !== null && m[f] !== undefined;
+const has = (m: Msg, f: string) => Object.hasOwn(m, f) && m[f] !== null && m[f] !== undefined;
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const nonEmpty = (o: Json) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)));
 

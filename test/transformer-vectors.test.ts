@@ -1,4 +1,4 @@
-// Replays every transformer vector produced by the real apiserver code (SPEC §7.3) on every backend.
+// Replays every transformer vector produced by the real apiserver code (docs/FORMATS.md#vector-files) on every backend.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { K8sEncError } from '../src/errors.ts';
@@ -31,7 +31,7 @@ const bigVectors = loadOptionalVectors(BIG_VECTOR_FILE);
 
 /** The one random draw per write of the keyed providers: the IV/nonce after the key prefix. */
 const NONCE_SIZE: Record<string, number> = { aescbc: 16, aesgcm: 12, secretbox: 24 };
-/** First DEK-mode KMS v2 nonce counter value (SPEC §3.7: starts at 1e9, incremented before use). */
+/** First DEK-mode KMS v2 nonce counter value (docs/FORMATS.md#kms-v2: starts at 1e9, incremented before use). */
 const FIRST_KMS_V2_COUNTER = 1_000_000_001n;
 
 function chainFor(v: TransformerVector, backend: BackendName, random?: RandomSource): Transformer {
@@ -75,7 +75,7 @@ function prefixOf(p: VectorProvider): string {
   return `k8s:enc:${p.type}:v1:${p.keys?.[0]?.name}:`;
 }
 
-/** What a fresh write must look like, short of its random bytes (SPEC §7.3 step 3). */
+/** What a fresh write must look like, short of its random bytes (docs/FORMATS.md#vector-files, replay). */
 async function checkWrite(v: TransformerVector, chain: Transformer, written: Uint8Array): Promise<void> {
   const writer = v.providers[0]!;
   const stored = b64(v.stored);

@@ -1,4 +1,4 @@
-// Specific behaviours of the core transformers and the prefix chain (SPEC §2, §3.1–3.5), plus properties.
+// Specific behaviours of the core transformers and the prefix chain (docs/FORMATS.md#prefix-chains, #providers), plus properties.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -43,7 +43,7 @@ for (const backend of availableBackends()) {
   const build = (providers: ProviderConfig[], random?: RandomSource): Transformer =>
     buildProviderChain(providers, random === undefined ? { backend: backend.name } : { backend: backend.name, random });
 
-  describe(`aescbc lax PKCS#7 (SPEC §3.3) × ${backend.name}`, () => {
+  describe(`aescbc lax PKCS#7 (docs/FORMATS.md#aescbc) × ${backend.name}`, () => {
     const chain = build([aescbc({ name: 'k', secret: KEY16 })]);
     const read = (decrypted: Uint8Array) => chain.fromStorage(craftedCbcValue(backend, 'k', decrypted), AD);
 
@@ -86,7 +86,7 @@ for (const backend of availableBackends()) {
     });
   });
 
-  describe(`upstream panics become errors (SPEC §2.5) × ${backend.name}`, () => {
+  describe(`upstream panics become errors (docs/FORMATS.md#upstream-panics) × ${backend.name}`, () => {
     const ivOnly = concatBytes(utf8('k8s:enc:aescbc:v1:k:'), new Uint8Array(16));
 
     it('an aescbc body of exactly 16 bytes is ERR_UPSTREAM_PANIC naming the upstream panic', async () => {
@@ -103,7 +103,7 @@ for (const backend of availableBackends()) {
     });
   });
 
-  describe(`identity in chains (SPEC §2.3) × ${backend.name}`, () => {
+  describe(`identity in chains (docs/FORMATS.md#identity-and-overlapping-prefixes) × ${backend.name}`, () => {
     const cbc = aescbc({ name: 'k1', secret: KEY16 });
 
     it('[identity] reading ciphertext says "no matching prefix found"', async () => {
@@ -145,7 +145,7 @@ for (const backend of availableBackends()) {
     });
   });
 
-  describe(`prefix matching, stale and aggregation (SPEC §2.1–2.3) × ${backend.name}`, () => {
+  describe(`prefix matching, stale and aggregation (docs/FORMATS.md#prefix-chains) × ${backend.name}`, () => {
     it('keys [a, a:b]: a value under a:b: fails under a: then reads under a:b: as stale', async () => {
       const ab = { name: 'a:b', secret: KEY16 };
       const stored = await build([aescbc(ab)]).toStorage(utf8('overlap'), AD);
@@ -218,7 +218,7 @@ for (const backend of availableBackends()) {
     });
   });
 
-  describe(`GCM core known answer (SPEC §3.9) × ${backend.name}`, () => {
+  describe(`GCM core known answer (docs/FORMATS.md#known-answers) × ${backend.name}`, () => {
     const key = utf8('snorlax_awesomes');
     const stored = fromHex('9f27c8fcea8a58c467d8e437dbf2d85955f9b4bd912f4ef967d788a0cb07797dac0a3f0a0845605ca85ac8562b4ae1');
 

@@ -42,8 +42,8 @@ async function verifyWithReport(config: string, name: string, extra: string[] = 
 }
 
 function attrs(tag: string): Record<string, string> {
-  const unescape = (v: string) => v.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
-  return Object.fromEntries([...tag.matchAll(/ data-([\w-]+)="([^"]*)"/g)].map((m) => [m[1]!, unescape(m[2]!)]));
+  const unescapeAttr = (v: string) => v.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+  return Object.fromEntries([...tag.matchAll(/ data-([\w-]+)="([^"]*)"/g)].map((m) => [m[1]!, unescapeAttr(m[2]!)]));
 }
 
 /** The report's table rows, and the same counted from the ndjson records. */

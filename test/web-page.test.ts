@@ -57,6 +57,7 @@ async function openPage(): Promise<{ page: Page; problems: string[] }> {
   return { page, problems };
 }
 
+// biome-ignore lint/performance/useDomNodeTextContent: the text as rendered, what a person sees
 const text = (page: Page, testid: string) => page.$eval(`[data-testid="${testid}"]`, (e) => (e as unknown as { innerText: string }).innerText);
 const setValue = (page: Page, testid: string, value: string) =>
   page.$eval(`[data-testid="${testid}"]`, (e, v) => void ((e as unknown as { value: string }).value = v), value);

@@ -28,6 +28,14 @@ export const CONFIG_OPTIONS: OptionSpec = {
   'kms-endpoint': { type: 'string', multiple: true },
 };
 
+/** The one-value commands (decrypt, encrypt): the config, the value's etcd key, output and input forms. */
+export const VALUE_OPTIONS: OptionSpec = {
+  ...CONFIG_OPTIONS,
+  'etcd-key': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'input-format': { type: 'string' },
+};
+
 export const SOURCE_OPTIONS: OptionSpec = {
   snapshot: { type: 'string' },
   endpoints: { type: 'string' },

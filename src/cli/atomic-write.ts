@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, unlinkSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { chmod, type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { K8sEncError } from '../errors.ts';
 import { describeErrno } from './errno.ts';
@@ -103,7 +103,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   // O_EXCL|O_NOFOLLOW: never reuse or follow something an attacker placed at the temp name.
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   installSignalCleanup();
-  let fh;
+  let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, flags, 0o600);
   } catch (e) {

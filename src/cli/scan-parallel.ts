@@ -6,13 +6,14 @@
  * memory stays bounded whatever the snapshot size.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EncryptionConfig } from '../config/types.ts';
 import type { SnapshotSource, ValueLocation } from '../etcd/snapshot.ts';
 import { K8sEncError } from '../errors.ts';
-import { mapOrdered } from '../crypto/workers.ts';
+import { mapOrdered } from './map-ordered.ts';
 import { UsageError } from './args.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
+import { startSiblingWorker } from './worker-thread.ts';
 import { toCloned, toClonedError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
 
 export type ChunkResult = Extract<ChunkReply, { ok: true }>;
@@ -39,17 +40,10 @@ export function canScanInWorkers(config: EncryptionConfig): boolean {
   return config.resources.every((r) => r.providers.every((p) => p.type !== 'kms'));
 }
 
-const fromSource = import.meta.url.endsWith('.ts');
-
-/** As in crypto/workers.ts: from source, the worker registers tsx itself (Node 20 does not pass loader hooks on). */
 function startWorker(job: ScanJob): Worker {
   // `node --input-type=module -e` (the bench's way in) would be inherited and refuse a file entry.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  if (!fromSource) return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: job, execArgv });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./scan-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: job, execArgv });
+  return startSiblingWorker(import.meta.url, 'scan-worker', { workerData: job, execArgv });
 }
 
 /** Chunks as the single-thread scans cut them (SCAN_CHUNK values, SCAN_CHUNK_BYTES stored bytes); problems first. */

@@ -6,9 +6,12 @@ import type { EtcdSource } from '../etcd/source.ts';
 import { openSnapshot } from '../etcd/snapshot.ts';
 import type { TrailerCheck } from '../etcd/snapshot-file.ts';
 import { K8sEncError } from '../errors.ts';
+import { createValueReader } from '../value/reader.ts';
 import { flag, positiveInt, str, UsageError, type Parsed } from './args.ts';
 import type { CliIo } from './io.ts';
 import { describeErrno } from './errno.ts';
+import { connectKmsPlugins } from './kms.ts';
+import { scanWorkerCount } from './scan-parallel.ts';
 
 export async function readInputFile(path: string): Promise<Uint8Array> {
   try {
@@ -40,6 +43,23 @@ export function endpointList(flag: string): string[] {
 export function revisionOf(command: string, p: Parsed): number | undefined {
   return positiveInt(command, 'revision', str(p, 'revision'));
 }
+
+/**
+ * What a scan (get, verify) needs, opened in the order its flags are checked: revision and
+ * workers, the config, the command's own checks (`beforeConnect`), its KMS plugins, the source;
+ * and the reader of the values.
+ */
+export async function openScan<Extra>(command: string, p: Parsed, etcdPrefix: string, beforeConnect?: () => Promise<Extra>, io?: CliIo) {
+  const revision = revisionOf(command, p);
+  const workers = scanWorkerCount(command, str(p, 'workers'));
+  const configFile = await loadConfigFile(command, p);
+  const { config } = configFile;
+  const extra = await beforeConnect?.();
+  const kms = connectKmsPlugins(command, p, config);
+  const source = await openSource(command, p, io);
+  return { revision, workers, config, configFile, extra, kms, source, reader: createValueReader(config, etcdPrefix, kms.options) };
+}
+
 
 /** What a snapshot's open checked of its sha256 trailer, when not all of it was checked. */
 function hashNote(path: string, check: TrailerCheck): string | null {

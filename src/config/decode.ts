@@ -157,7 +157,7 @@ class StrictDecoder {
         // Slice elements are structs, not pointers: null or a mismatch leaves the zero value.
         return v.map((item, i) => this.value(item, schema.of, `${path}[${i}]`, stack, struct) ?? zero(schema.of));
       case 'struct':
-        return this.struct(v, schema, path, stack, struct, mismatch);
+        return this.struct(v, schema, path, stack, mismatch);
     }
   }
 
@@ -166,7 +166,6 @@ class StrictDecoder {
     schema: Extract<Schema, { t: 'struct' }>,
     path: string,
     stack: string[],
-    struct: string,
     mismatch: (goType: string) => null,
   ): Record<string, unknown> | null {
     if (v === null) return null;

@@ -179,8 +179,11 @@ function goTypeTag(v: GoValue): string {
   return 'map';
 }
 
+// JSON.stringify throws on bigints, which a complex key (`? {a: 1}`) holds: spell them out.
+const bigintAsText = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `\u0000int:${v}` : v);
+
 function keyIdentity(k: GoValue): string {
-  return `${goTypeTag(k)}:${typeof k === 'object' && k !== null && !Array.isArray(k) && !('map' in k) ? String('int' in k ? k.int : k.float) : JSON.stringify(k)}`;
+  return `${goTypeTag(k)}:${typeof k === 'object' && k !== null && !Array.isArray(k) && !('map' in k) ? String('int' in k ? k.int : k.float) : JSON.stringify(k, bigintAsText)}`;
 }
 
 /** fmt's %#v of the key, as go-yaml prints it in `key … already set in map`. */

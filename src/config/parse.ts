@@ -1,5 +1,5 @@
 /**
- * Loads an EncryptionConfiguration file the way kube-apiserver does at start-up (SPEC §4): decode
+ * Loads an EncryptionConfiguration file the way kube-apiserver does at start-up (docs/FORMATS.md#encryptionconfiguration): decode
  * (YAML or JSON, strict), check kind/apiVersion (including the 1.7/1.8 `kind: EncryptionConfig`,
  * `apiVersion: v1` alias), default, validate, then build the per-resource chains so a masked rule
  * fails here too. Every failure is a K8sEncError whose message is the apiserver's text.

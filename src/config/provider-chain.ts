@@ -22,7 +22,7 @@ const NO_MATCHING_SECRETBOX_KEY = 'no matching key was found for the provided Se
 
 type KeyedFactory = (key: Uint8Array, backend: CryptoBackend, random: RandomSource) => Transformer;
 
-/** A resource's chain: providers in config order, each behind its `k8s:enc:…` prefix (SPEC §2.2). */
+/** A resource's chain: providers in config order, each behind its `k8s:enc:…` prefix (docs/FORMATS.md#prefix-chains). */
 export function buildProviderChain(providers: ProviderConfig[], options: TransformerOptions = {}): Transformer {
   const backend = resolveBackend(options.backend);
   const random = options.random ?? backend.randomBytes;

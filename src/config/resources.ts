@@ -1,7 +1,7 @@
 /**
  * Which providers serve a resource (apiserver `encryptionconfig/config.go`): entries are walked in
  * order, exact resources repeated in later entries concatenate, anything under an earlier wildcard
- * is an error, and lookup tries `{group, resource}`, `{group, *}`, `{*, *}` (SPEC §2.4, §4.3).
+ * is an error, and lookup tries `{group, resource}`, `{group, *}`, `{*, *}` (docs/FORMATS.md#resources-lookup-and-masking).
  */
 import { K8sEncError } from '../errors.ts';
 import { goQuote } from '../go-quote.ts';

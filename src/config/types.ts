@@ -1,4 +1,4 @@
-/** A parsed, validated EncryptionConfiguration (SPEC §4), with key secrets already decoded. */
+/** A parsed, validated EncryptionConfiguration (docs/FORMATS.md#encryptionconfiguration), with key secrets already decoded. */
 export interface KeyConfig {
   name: string;
   /** The decoded key bytes. Never print them. */

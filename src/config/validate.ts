@@ -1,5 +1,5 @@
 /**
- * The apiserver's EncryptionConfiguration validation (`validation_encryption.go`, SPEC §4.5): the
+ * The apiserver's EncryptionConfiguration validation (`validation_encryption.go`, docs/FORMATS.md#validation): the
  * same checks in the same order, each error printed as field.Error prints it
  * (`<path>: Required value: <detail>` / `<path>: Invalid value: <value>: <detail>`).
  */

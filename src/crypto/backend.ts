@@ -1,6 +1,6 @@
 /**
  * The few primitives the transformers need, behind one interface so every vector suite can run
- * against each implementation (SPEC §3). All operations are synchronous: both OpenSSL through
+ * against each implementation (docs/FORMATS.md#providers). All operations are synchronous: both OpenSSL through
  * node:crypto and @noble/ciphers are, and it keeps the hot read path free of promise overhead.
  */
 export type BackendName = 'node' | 'noble';

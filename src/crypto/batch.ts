@@ -36,7 +36,7 @@ function withPrefix(prefix: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
 
 /**
  * AES-CBC decryption of `IV(16) ‖ ciphertext` bodies WITHOUT unpadding: returns the raw
- * decrypted blocks R of each body, for the caller's lax padding check (SPEC §3.3 step 4).
+ * decrypted blocks R of each body, for the caller's lax padding check (docs/FORMATS.md#aescbc, read step 4).
  * Each body must be at least 32 bytes and a multiple of 16.
  */
 export function aesCbcDecryptMany(backend: CryptoBackend, key: Uint8Array, bodies: readonly Uint8Array[]): Uint8Array[] {

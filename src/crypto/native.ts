@@ -120,17 +120,31 @@ function piecewise(count: number, size: (i: number) => number, fill: (start: num
   return results;
 }
 
-/** As batch.ts's aesGcmOpenMany; null when the addon is absent. */
-export function nativeAesGcmOpenMany(key: Uint8Array, bodies: readonly Uint8Array[], ads: readonly Uint8Array[]): (Uint8Array | null)[] | null {
+/**
+ * One addon batch of `count` values with `key`: piecewise() over the addon call `fill`; null when
+ * the addon is absent (or off, or the key is not an AES key).
+ */
+function addonBatch(
+  key: Uint8Array,
+  count: number,
+  size: (i: number) => number,
+  fill: (addon: Addon, start: number, end: number, out: Uint8Array) => void,
+): Uint8Array[] | null {
   const addon = load(key);
   if (addon === null) return null;
+  return piecewise(count, size, (start, end, out) => fill(addon, start, end, out));
+}
+
+/** As batch.ts's aesGcmOpenMany; null when the addon is absent. */
+export function nativeAesGcmOpenMany(key: Uint8Array, bodies: readonly Uint8Array[], ads: readonly Uint8Array[]): (Uint8Array | null)[] | null {
   const ok = new Uint8Array(bodies.length);
-  const plain = piecewise(
+  const plain = addonBatch(
+    key,
     bodies.length,
     (i) => Math.max(0, bodies[i]!.length - 28),
-    (start, end, out) => addon.gcmOpen(key, part(bodies, start, end), part(ads, start, end), out, ok.subarray(start, end)),
+    (addon, start, end, out) => addon.gcmOpen(key, part(bodies, start, end), part(ads, start, end), out, ok.subarray(start, end)),
   );
-  return plain.map((p, i) => (ok[i] === 1 ? p : null));
+  return plain === null ? null : plain.map((p, i) => (ok[i] === 1 ? p : null));
 }
 
 /** As batch.ts's aesGcmSealMany; null when the addon is absent. */
@@ -141,23 +155,21 @@ export function nativeAesGcmSealMany(
   ads: readonly Uint8Array[],
   prefix: Uint8Array,
 ): Uint8Array[] | null {
-  const addon = load(key);
-  if (addon === null) return null;
-  return piecewise(
+  return addonBatch(
+    key,
     plaintexts.length,
     (i) => prefix.length + 12 + plaintexts[i]!.length + 16,
-    (start, end, out) => addon.gcmSeal(key, part(nonces, start, end), part(plaintexts, start, end), part(ads, start, end), prefix, out),
+    (addon, start, end, out) => addon.gcmSeal(key, part(nonces, start, end), part(plaintexts, start, end), part(ads, start, end), prefix, out),
   );
 }
 
 /** As batch.ts's aesCbcDecryptMany (raw blocks, no unpadding); null when the addon is absent. */
 export function nativeAesCbcDecryptMany(key: Uint8Array, bodies: readonly Uint8Array[]): Uint8Array[] | null {
-  const addon = load(key);
-  if (addon === null) return null;
-  return piecewise(
+  return addonBatch(
+    key,
     bodies.length,
     (i) => bodies[i]!.length - 16,
-    (start, end, out) => addon.cbcDecrypt(key, part(bodies, start, end), out),
+    (addon, start, end, out) => addon.cbcDecrypt(key, part(bodies, start, end), out),
   );
 }
 
@@ -168,11 +180,10 @@ export function nativeAesCbcEncryptMany(
   plaintexts: readonly Uint8Array[],
   prefix: Uint8Array,
 ): Uint8Array[] | null {
-  const addon = load(key);
-  if (addon === null) return null;
-  return piecewise(
+  return addonBatch(
+    key,
     plaintexts.length,
     (i) => prefix.length + 16 + plaintexts[i]!.length + 16 - (plaintexts[i]!.length % 16),
-    (start, end, out) => addon.cbcEncrypt(key, part(ivs, start, end), part(plaintexts, start, end), prefix, out),
+    (addon, start, end, out) => addon.cbcEncrypt(key, part(ivs, start, end), part(plaintexts, start, end), prefix, out),
   );
 }

@@ -1,4 +1,4 @@
-/** Kubernetes resource names ↔ etcd keys, as kube-apiserver lays them out (SPEC §6.4). */
+/** Kubernetes resource names ↔ etcd keys, as kube-apiserver lays them out (docs/FORMATS.md#kubernetes-keys). */
 import { K8sEncError } from '../errors.ts';
 import { BUILT_IN_GROUPS, RESOURCES, type ResourceEntry } from './resource-table.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The Kubernetes resources a user is likely to name on the command line or meet in etcd, as data:
  * how kubectl spells them, their API group, whether they are namespaced, and where the apiserver
- * stores them (SPEC §6.4). Resources not listed here still work; they are handled by rule in keys.ts.
+ * stores them (docs/FORMATS.md#kubernetes-keys). Resources not listed here still work; they are handled by rule in keys.ts.
  */
 export interface ResourceEntry {
   /** Plural lower-case resource name, as in an EncryptionConfiguration. */
@@ -37,7 +37,7 @@ export const RESOURCES: readonly ResourceEntry[] = [
   { resource: 'limitranges', group: '', namespaced: true, aliases: ['limitrange', 'limits'] },
   { resource: 'resourcequotas', group: '', namespaced: true, aliases: ['resourcequota', 'quota'] },
   { resource: 'podtemplates', group: '', namespaced: true, aliases: ['podtemplate'] },
-  // Stored by the apiserver itself, no REST API (SPEC §4.5 forbids encrypting them by name).
+  // Stored by the apiserver itself, no REST API (docs/FORMATS.md#validation forbids encrypting them by name).
   { resource: 'serviceipallocations', group: '', namespaced: false, aliases: [], keyPrefix: 'ranges/serviceips', singleObject: true },
   { resource: 'servicenodeportallocations', group: '', namespaced: false, aliases: [], keyPrefix: 'ranges/servicenodeports', singleObject: true },
   { resource: 'apiserveripinfo', group: '', namespaced: false, aliases: [], keyPrefix: 'masterleases' },
@@ -84,7 +84,7 @@ export const RESOURCES: readonly ResourceEntry[] = [
   { resource: 'validatingadmissionpolicybindings', group: 'admissionregistration.k8s.io', namespaced: false, aliases: ['validatingadmissionpolicybinding'] },
   { resource: 'flowschemas', group: 'flowcontrol.apiserver.k8s.io', namespaced: false, aliases: ['flowschema'] },
   { resource: 'prioritylevelconfigurations', group: 'flowcontrol.apiserver.k8s.io', namespaced: false, aliases: ['prioritylevelconfiguration'] },
-  // stored under their group (SPEC §6.4)
+  // stored under their group (docs/FORMATS.md#kubernetes-keys)
   { resource: 'customresourcedefinitions', group: 'apiextensions.k8s.io', namespaced: false, aliases: ['customresourcedefinition', 'crd', 'crds'], keyPrefix: 'apiextensions.k8s.io/customresourcedefinitions' },
   { resource: 'apiservices', group: 'apiregistration.k8s.io', namespaced: false, aliases: ['apiservice'], keyPrefix: 'apiregistration.k8s.io/apiservices' },
 ];

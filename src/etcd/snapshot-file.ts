@@ -66,10 +66,7 @@ export async function checkDatabaseFile(
 }
 
 /** Opens a bbolt file on Node (a snapshot or a member `db`); the trailer is hashed in a worker thread. */
-export async function openDatabaseFile(
-  path: string,
-  opts: DatabaseFileOptions = {},
-): Promise<{ file: RandomAccessFile } & DatabaseExtent> {
+export async function openDatabaseFile(path: string, opts: DatabaseFileOptions = {}): Promise<{ file: RandomAccessFile } & DatabaseExtent> {
   const file = RandomAccessFile.open(path);
   try {
     return { file, ...(await checkDatabaseFile(file, opts, (length) => sha256Prefix(path, length))) };
@@ -91,10 +88,15 @@ export function sha256Prefix(path: string, length: number): Promise<Uint8Array> 
   return new Promise((resolve, reject) => {
     let result: Uint8Array | K8sEncError | undefined;
     worker.on('message', (m: { digest?: Uint8Array; error?: string }) => {
-      result = m.digest !== undefined ? new Uint8Array(m.digest) : new K8sEncError('ERR_IO', m.error ?? 'hash worker failed', { file: path });
+      result =
+        m.digest !== undefined ? new Uint8Array(m.digest) : new K8sEncError('ERR_IO', m.error ?? 'hash worker failed', { file: path });
     });
     worker.on('error', (e) => (result ??= new K8sEncError('ERR_IO', `hashing ${path}: ${e.message}`, { file: path, cause: e })));
-    worker.on('exit', () => (result instanceof Uint8Array ? resolve(result) : reject(result ?? new K8sEncError('ERR_IO', `hashing ${path}: worker exited`, { file: path }))));
+    worker.on('exit', () =>
+      result instanceof Uint8Array
+        ? resolve(result)
+        : reject(result ?? new K8sEncError('ERR_IO', `hashing ${path}: worker exited`, { file: path })),
+    );
   });
 }
 

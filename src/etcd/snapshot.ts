@@ -46,7 +46,10 @@ export interface ScanPlan {
  * match; without it, opening fails. Nothing is returned from an unchecked file either way, and a
  * hash mismatch is the error reported over any the unchecked data causes.
  */
-export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean; overlapHashCheck?: boolean } = {}): Promise<SnapshotSource> {
+export async function openSnapshot(
+  path: string,
+  opts: { skipHashCheck?: boolean; overlapHashCheck?: boolean } = {},
+): Promise<SnapshotSource> {
   const { file, dataSize, hashCheck, trailer } = await openDatabaseFile(path, { ...opts, deferHashCheck: opts.overlapHashCheck === true });
   const source = await snapshotOver(file, dataSize, hashCheck);
   source.trailer = trailer;
@@ -57,7 +60,11 @@ export async function openSnapshot(path: string, opts: { skipHashCheck?: boolean
  * The source over an opened file whose first `dataSize` bytes are the database, `hashCheck` the
  * deferred trailer check if any (see overlapHashCheck); closes the file on failure.
  */
-export async function snapshotOver(file: BlockFile, dataSize: number, hashCheck: (() => Promise<void>) | null = null): Promise<SnapshotSource> {
+export async function snapshotOver(
+  file: BlockFile,
+  dataSize: number,
+  hashCheck: (() => Promise<void>) | null = null,
+): Promise<SnapshotSource> {
   try {
     const db = new BoltDb(file, dataSize);
     const keyBucket = db.bucket(db.root, utf8('key'));

@@ -1,5 +1,5 @@
 /**
- * One gRPC connection to a KMS plugin, with the apiserver's call options (SPEC §3.8): insecure
+ * One gRPC connection to a KMS plugin, with the apiserver's call options (docs/FORMATS.md#kms-plugin-grpc-api): insecure
  * (a unix socket), wait-for-ready, and a deadline of the provider's timeout on every call.
  */
 import { statSync } from 'node:fs';

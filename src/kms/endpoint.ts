@@ -1,5 +1,5 @@
 /**
- * A KMS plugin endpoint (SPEC §3.8): `unix:///path`, or `unix:///@name` for a Linux abstract
+ * A KMS plugin endpoint (docs/FORMATS.md#kms-plugin-grpc-api): `unix:///path`, or `unix:///@name` for a Linux abstract
  * socket, read the way the apiserver's util.ParseEndpoint reads it (Go net/url, then the path).
  */
 import { parseGoUrlScheme } from '../go-url.ts';

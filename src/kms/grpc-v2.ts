@@ -1,6 +1,6 @@
 /**
  * A KMS v2 plugin client over gRPC, as the apiserver's kmsv2.NewGRPCService plus the health
- * rules its Status poller applies (SPEC §3.8): healthz "ok", version v2 or v2beta1 (and never
+ * rules its Status poller applies (docs/FORMATS.md#kms-plugin-grpc-api): healthz "ok", version v2 or v2beta1 (and never
  * changing), a valid key ID. Each Encrypt and Decrypt carries a fresh UUID.
  */
 import { createHash, randomUUID } from 'node:crypto';

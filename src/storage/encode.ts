@@ -1,6 +1,6 @@
 /**
  * encodeObject: a v1 Secret or ConfigMap in the Kubernetes JSON shape → the exact bytes a current
- * kube-apiserver stores before encryption (`k8s\x00` + runtime.Unknown, SPEC §5). Keys the schema
+ * kube-apiserver stores before encryption (`k8s\x00` + runtime.Unknown, docs/FORMATS.md#stored-objects). Keys the schema
  * does not know are ignored, as the apiserver's non-strict decoding ignores them.
  */
 import { K8sEncError } from '../errors.ts';

@@ -1,5 +1,5 @@
 /**
- * The `k8s\x00` + runtime.Unknown envelope (SPEC §5.1). Every Unknown field and both TypeMeta
+ * The `k8s\x00` + runtime.Unknown envelope (docs/FORMATS.md#envelope). Every Unknown field and both TypeMeta
  * strings are always written, so stored protobuf ends `1a 00 22 00`; runtime.TypeMeta numbers
  * apiVersion 1 and kind 2, the opposite of meta/v1 TypeMeta.
  */

@@ -1,5 +1,5 @@
 /**
- * Schema-driven protobuf codec with the exact rules of gogo's generated marshalers (SPEC §5.3):
+ * Schema-driven protobuf codec with the exact rules of gogo's generated marshalers (docs/FORMATS.md#protobuf-encoding):
  * ascending field numbers, non-pointer scalars and messages always written, pointers iff set, maps
  * sorted by raw key bytes, Time as seconds plus nanos 0, int64 as 64-bit two's complement, strings
  * as raw bytes. Decoding drops unknown fields, as the apiserver does, and yields the Kubernetes
@@ -235,7 +235,7 @@ export function encodeMessage(plan: MessagePlan, value: unknown, where: string):
   const obj = value as Json;
   const w = new WireWriter();
   for (const f of plan.writeOrder) {
-    const v = Object.prototype.hasOwnProperty.call(obj, f.name) ? obj[f.name] : undefined;
+    const v = Object.hasOwn(obj, f.name) ? obj[f.name] : undefined;
     const at = `${where}.${f.name}`;
     if (f.mapValue !== undefined) encodeMap(w, f, v, at);
     else if (f.repeated) {
@@ -273,7 +273,7 @@ function encodeSingle(w: WireWriter, f: FieldPlan, v: unknown, where: string): v
       return;
     case 'fieldsV1': {
       const raw = fieldsV1ToRaw(v, where);
-      // 1.36+ writes Raw iff it is non-empty (SPEC §5.3 rule 9).
+      // 1.36+ writes Raw iff it is non-empty (docs/FORMATS.md#protobuf-encoding rule 8).
       w.bytes(f.id, raw.length === 0 ? raw : new WireWriter().bytes(1, raw).finish());
       return;
     }

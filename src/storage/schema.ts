@@ -37,7 +37,6 @@ export interface MessagePlan {
 }
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
-const RUNTIME = 'k8s.io.apimachinery.pkg.runtime';
 const CORE = 'k8s.io.api.core.v1';
 
 /** OwnerReference's identifying strings are the only covered fields Go prints even when empty. */
@@ -98,7 +97,6 @@ function messagePlan(fullName: string): MessagePlan {
   return planFor(root.lookupType(fullName));
 }
 
-export const UnknownPlan = messagePlan(`${RUNTIME}.Unknown`);
 export const ObjectMetaPlan = messagePlan(`${META}.ObjectMeta`);
 export const SecretPlan = messagePlan(`${CORE}.Secret`);
 export const ConfigMapPlan = messagePlan(`${CORE}.ConfigMap`);

@@ -87,7 +87,7 @@ function analyze(chars: string[]): Analysis {
     }
     precededByWhitespace = blankAt(i);
   }
-  let blockPlain = !(leadingSpace || leadingBreak || trailingSpace || trailingBreak || breakSpace || spaceBreak || special || lineBreaks || blockIndicators);
+  const blockPlain = !(leadingSpace || leadingBreak || trailingSpace || trailingBreak || breakSpace || spaceBreak || special || lineBreaks || blockIndicators);
   let singleQuoted = !(breakSpace || spaceBreak || special);
   const block = !(trailingSpace || spaceBreak || special);
   // Our writer does not reproduce libyaml's break handling inside quotes: keep such text escaped.

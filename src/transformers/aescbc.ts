@@ -22,7 +22,7 @@ export function cbcSeal(backend: CryptoBackend, key: Uint8Array, iv: Uint8Array,
 
 /**
  * `IV(16) ‖ AES-CBC(pad(plaintext))` read exactly as the apiserver does, which is also the KMS v1
- * fallback (SPEC §3.3, §3.6): checks in upstream order, and the lax padding rule that accepts any
+ * fallback (docs/FORMATS.md#aescbc, #kms-v1): checks in upstream order, and the lax padding rule that accepts any
  * pad value from 1 to the decrypted length, because upstream checks nothing stricter.
  */
 export function cbcOpen(backend: CryptoBackend, key: Uint8Array, body: Uint8Array): Uint8Array {

@@ -3,9 +3,8 @@ import type { CryptoBackend } from '../crypto/backend.ts';
 import { readRandom } from './random.ts';
 import type { RandomSource } from './types.ts';
 
-/** The GCM core shared by aesgcm and both KMS envelopes (SPEC §3.1): `nonce(12) ‖ ct ‖ tag(16)`. */
+/** The GCM core shared by aesgcm and both KMS envelopes (docs/FORMATS.md#aes-gcm-core): `nonce(12) ‖ ct ‖ tag(16)`. */
 export const GCM_NONCE_SIZE = 12;
-export const GCM_TAG_SIZE = 16;
 
 export function gcmSealWithNonce(
   backend: CryptoBackend,

@@ -6,7 +6,7 @@ const ENCRYPTED_PREFIX = utf8('k8s:enc:');
 
 /**
  * What unconfigured resources use. Passes values through, but refuses anything carrying the reserved `k8s:enc:` prefix so that an
- * unconfigured resource never hands ciphertext to the decoder (SPEC §3.2). Inside a chain that
+ * unconfigured resource never hands ciphertext to the decoder (docs/FORMATS.md#identity). Inside a chain that
  * refusal is dropped by the empty-prefix rule of the prefix transformer.
  */
 export const identityTransformer: Transformer = {

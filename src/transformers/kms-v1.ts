@@ -1,5 +1,5 @@
 /**
- * KMS v1 envelope (SPEC §3.6): the bytes after `k8s:enc:kms:v1:<name>:` are
+ * KMS v1 envelope (docs/FORMATS.md#kms-v1): the bytes after `k8s:enc:kms:v1:<name>:` are
  * `BE16(len encDEK) ‖ encDEK ‖ payload`, the payload AES-GCM since 1.25 and AES-CBC before.
  */
 import { toBase64, toBytes } from '../bytes.ts';

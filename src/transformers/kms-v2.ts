@@ -1,5 +1,5 @@
 /**
- * KMS v2 envelope (SPEC §3.7): the bytes after `k8s:enc:kms:v2:<name>:` are a protobuf
+ * KMS v2 envelope (docs/FORMATS.md#kms-v2): the bytes after `k8s:enc:kms:v2:<name>:` are a protobuf
  * EncryptedObject. Writes reuse one DEK or seed, wrapped once by the plugin, until the plugin's
  * status reports a new key ID.
  */

@@ -11,7 +11,7 @@ export interface PrefixEntry {
 }
 
 /**
- * The apiserver's prefix transformer (SPEC §2.1): every entry whose prefix matches is tried in
+ * The apiserver's prefix transformer (docs/FORMATS.md#prefix-chains): every entry whose prefix matches is tried in
  * order, a failure never ends the loop, errors of empty-prefix entries (identity) are dropped, and
  * anything but the first entry reads as stale. Writes go to the first entry.
  */

@@ -19,7 +19,7 @@ export function createSecretboxTransformer(key: Uint8Array, backend: CryptoBacke
       throw new K8sEncError('ERR_DATA_TOO_SHORT', 'the stored data was shorter than the required size');
     }
     const plain = backend.secretboxOpen(key, stored.subarray(0, NONCE_SIZE), stored.subarray(NONCE_SIZE));
-    // Upstream's text for a failed open really is this misleading one (SPEC §8.9).
+    // Upstream's text for a failed open really is this misleading one (docs/FORMATS.md#secretbox).
     if (plain === null) throw new K8sEncError('ERR_AUTH_FAILED', 'output array was not large enough for encryption');
     return plain;
   };

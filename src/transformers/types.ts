@@ -3,7 +3,7 @@ import type { K8sEncError } from '../errors.ts';
 /** The apiserver's value.Transformer, async because KMS plugins are remote calls. */
 export interface ReadResult {
   data: Uint8Array;
-  /** "Rewrite even if unchanged": written by another provider or key than the current one (SPEC §2.2). */
+  /** "Rewrite even if unchanged": written by another provider or key than the current one (docs/FORMATS.md#stale). */
   stale: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * One stored etcd value as people paste it (SPEC §6.4): the raw bytes, `etcdctl get` text
+ * One stored etcd value as people paste it (docs/FORMATS.md#value-input-forms): the raw bytes, `etcdctl get` text
  * (`key\n` + value + `\n`), `etcdctl get -w json`, hex or base64.
  */
 import { decodeGoStdBase64, fromUtf8, startsWith, utf8 } from '../bytes.ts';

@@ -1,6 +1,6 @@
 /**
  * What a stored value says about itself before any key is used: the provider and key name in its
- * `k8s:enc:` prefix. Key names (and KMS v1 names) may contain `:` (SPEC §2.3), so a name is taken
+ * `k8s:enc:` prefix. Key names (and KMS v1 names) may contain `:` (docs/FORMATS.md#identity-and-overlapping-prefixes), so a name is taken
  * from the configuration when one fits, and otherwise guessed from the shape of what follows it.
  */
 import { fromUtf8, isValidUtf8, startsWith, utf8 } from '../bytes.ts';
@@ -20,7 +20,7 @@ const KEYED_PREFIXES = (['aescbc', 'aesgcm', 'secretbox'] as const).map((p) => [
 const KMS_V1 = utf8('k8s:enc:kms:v1:');
 const KMS_V2 = utf8('k8s:enc:kms:v2:');
 
-// Smallest well-formed body after `<name>:` (SPEC §3.3–3.6); used only to guess where a name ends.
+// Smallest well-formed body after `<name>:` (docs/FORMATS.md#providers); used only to guess where a name ends.
 const BODY_FITS: Record<KeyedProvider | 'kms-v1', (b: Uint8Array) => boolean> = {
   aescbc: (b) => b.length >= 32 && b.length % 16 === 0,
   aesgcm: (b) => b.length >= 28,

@@ -1,5 +1,5 @@
 /**
- * The vectors' fake KMS plugin `fake-kms-aes256gcm-nonce12` (SPEC §7.2): it wraps a DEK or seed
+ * The vectors' fake KMS plugin `fake-kms-aes256gcm-nonce12` (docs/FORMATS.md#vector-files): it wraps a DEK or seed
  * as `nonce(12) ‖ AES-256-GCM(KEK, nonce, DEK, no AAD)` and fails with the generator's exact texts,
  * so replaying a vector through it reproduces the upstream outcome.
  */

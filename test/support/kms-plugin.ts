@@ -10,6 +10,7 @@ import type { KmsV1Service, KmsV2Service } from '../../src/transformers/types.ts
 
 let socketCount = 0;
 
+// biome-ignore lint/suspicious/noExplicitAny: protobufjs objects of several message types, checked by the tests that read them
 export type Message = Record<string, any>;
 export type Handler = (request: Message) => Message | Promise<Message>;
 
@@ -83,9 +84,18 @@ export function v1Handlers(fake: () => KmsV1Service, version = 'v1beta1'): Recor
     if (r.version !== 'v1beta1') throw new Error(`request version ${JSON.stringify(r.version)}`);
   };
   return {
-    Version: (r) => (checked(r), { version, runtimeName: 'k8s-enc-test', runtimeVersion: '0.0.0' }),
-    Encrypt: async (r) => (checked(r), { cipher: await fake().encrypt(r.plain) }),
-    Decrypt: async (r) => (checked(r), { plain: await fake().decrypt(r.cipher) }),
+    Version: (r) => {
+      checked(r);
+      return { version, runtimeName: 'k8s-enc-test', runtimeVersion: '0.0.0' };
+    },
+    Encrypt: async (r) => {
+      checked(r);
+      return { cipher: await fake().encrypt(r.plain) };
+    },
+    Decrypt: async (r) => {
+      checked(r);
+      return { plain: await fake().decrypt(r.cipher) };
+    },
   };
 }
 

@@ -34,6 +34,7 @@ export function salvageCases(snap: Buffer, map: PageMap): SalvageCase[] {
   const copy = () => Buffer.from(snap);
   const cases: SalvageCase[] = [];
   const all = (leaf: { page: number; entries: { main: number }[] }) => [{ page: leaf.page, revisions: leaf.entries.map((e) => e.main) }];
+  // biome-ignore lint/suspicious/noConfusingVoidType: an edit either changes the copy in place or returns a new buffer
   const add = (name: string, destroyed: SalvageCase['destroyed'], edit: (b: Buffer) => Buffer | void) => {
     const b = copy();
     cases.push({ name, bytes: edit(b) ?? b, destroyed });

@@ -1,5 +1,5 @@
 /**
- * A deliberately tiny, schema-free protobuf field walker for the storage tests: it states SPEC §7.4's
+ * A deliberately tiny, schema-free protobuf field walker for the storage tests: it states docs/FORMATS.md#vector-files'
  * "re-encoding drops only removed fields and adds the always-written empty strings" at the wire
  * level, independently of src/storage's schema-driven codec.
  */

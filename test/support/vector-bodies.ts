@@ -72,7 +72,7 @@ export function loadKeyGroups(kinds: readonly Kind[]): KeyGroup[] {
   return [...groups.values()];
 }
 
-/** The aescbc provider's lax padding check (SPEC §3.3 step 4), as a caller of the batch does it. */
+/** The aescbc provider's lax padding check (docs/FORMATS.md#aescbc, read step 4), as a caller of the batch does it. */
 export function unpadLax(r: Uint8Array): Uint8Array | null {
   const c = r[r.length - 1]!;
   if (c === 0 || c > r.length) return null;

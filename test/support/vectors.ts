@@ -5,7 +5,7 @@ import type { BackendName } from '../../src/crypto/backend.ts';
 import type { RandomSource, TransformerOptions } from '../../src/transformers/types.ts';
 import { fakeKmsFor, kmsV2ModeFor } from './fake-kms.ts';
 
-/** One element of a vector's `providers` (SPEC §7.2). */
+/** One element of a vector's `providers` (docs/FORMATS.md#vector-files). */
 export interface VectorProvider {
   type: 'identity' | 'aescbc' | 'aesgcm' | 'secretbox' | 'kms';
   keys?: { name: string; secret: string }[];
@@ -29,7 +29,7 @@ export interface VectorProvider {
   useSeed?: boolean;
 }
 
-/** One line of a transformer vector file (SPEC §7.1); byte fields stay base64 as in the file. */
+/** One line of a transformer vector file (docs/FORMATS.md#vector-files); byte fields stay base64 as in the file. */
 export interface TransformerVector {
   id: string;
   category: string;

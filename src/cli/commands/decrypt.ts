@@ -1,6 +1,6 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { keyResource } from '../../etcd/keys.ts';
-import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
+import { flag, oneOf, parseCommandArgs, str, UsageError, VALUE_OPTIONS } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { INPUT_FORMATS, parseValueInputs, type ValueInput } from '../../value/input.ts';
 import { printable, shown } from '../printable.ts';
@@ -9,13 +9,7 @@ import { createObjectWriter, formatObject } from '../object-output.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
 import { createValueReader, reportError, type ValueReport } from '../../value/reader.ts';
 
-const OPTIONS = {
-  ...CONFIG_OPTIONS,
-  'etcd-key': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'input-format': { type: 'string' },
-  'no-check': { type: 'boolean' },
-} as const;
+const OPTIONS = { ...VALUE_OPTIONS, 'no-check': { type: 'boolean' } } as const;
 
 /** The etcd key names the resource (so the chain) and is the authenticated data: it is required. */
 export function resourceOfKey(command: string, key: string, etcdPrefix: string): string {

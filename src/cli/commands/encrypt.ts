@@ -4,18 +4,11 @@ import { createTransformer } from '../../config/create-transformer.ts';
 import { K8sEncError } from '../../errors.ts';
 import { encodeObject } from '../../storage/encode.ts';
 import type { KubeObject } from '../../storage/types.ts';
-import { CONFIG_OPTIONS, oneOf, parseCommandArgs, requireStr, str } from '../args.ts';
+import { oneOf, parseCommandArgs, requireStr, str, VALUE_OPTIONS } from '../args.ts';
 import { connectKmsPlugins } from '../kms.ts';
 import { EXIT_OK, type CliIo } from '../io.ts';
 import { loadConfig, readValueArg } from '../sources.ts';
 import { resourceOfKey } from './decrypt.ts';
-
-const OPTIONS = {
-  ...CONFIG_OPTIONS,
-  'etcd-key': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'input-format': { type: 'string' },
-} as const;
 
 const PROTOBUF_MAGIC = utf8('k8s\x00');
 
@@ -30,7 +23,7 @@ function parseObject(data: Uint8Array): KubeObject {
   if (typeof o !== 'object' || o === null || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
     throw new K8sEncError('ERR_INPUT', 'input is not a Kubernetes object (apiVersion and kind); pass --input-format raw to store bytes as they are');
   }
-  // The apiserver clears these before it encodes (docs/FORMATS.md).
+  // The apiserver clears these before it encodes (docs/FORMATS.md#values-in-etcd).
   const meta = (o.metadata ?? {}) as Record<string, unknown>;
   delete meta.resourceVersion;
   delete meta.selfLink;
@@ -59,7 +52,7 @@ function mergeStringData(obj: KubeObject): { obj: KubeObject; merged: number } {
 }
 
 export async function encryptCommand(argv: string[], io: CliIo): Promise<number> {
-  const p = parseCommandArgs('encrypt', argv, OPTIONS);
+  const p = parseCommandArgs('encrypt', argv, VALUE_OPTIONS);
   const format = oneOf('encrypt', 'output', str(p, 'output'), ['raw', 'base64', 'hex'] as const, 'raw');
   const inputFormat = oneOf('encrypt', 'input-format', str(p, 'input-format'), ['auto', 'raw'] as const, 'auto');
   const key = requireStr('encrypt', p, 'etcd-key', ': it is the authenticated data and picks the chain');

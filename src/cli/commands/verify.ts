@@ -2,15 +2,13 @@ import { fromUtf8, utf8 } from '../../bytes.ts';
 import { normalizeEtcdPrefix } from '../../etcd/keys.ts';
 import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
-import { connectKmsPlugins } from '../kms.ts';
-import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo, type Output } from '../io.ts';
+import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo } from '../io.ts';
 import { startProgress } from '../progress.ts';
-import { loadConfigFile, openSource, revisionOf } from '../sources.ts';
-import { createValueReader } from '../../value/reader.ts';
+import { openScan } from '../sources.ts';
 import { shown } from '../printable.ts';
 import { cells, columnsFor, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
 import { newSummary, summarize, summaryLines } from '../verify-summary.ts';
-import { canScanInWorkers, scanInWorkers, scanWorkerCount } from '../scan-parallel.ts';
+import { canScanInWorkers, scanInWorkers } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 import { EXIT_DAMAGED, isSalvage, writeSalvageReport } from '../salvage-report.ts';
 import { startReport } from '../verify-report-file.ts';
@@ -25,13 +23,10 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   if (p.positionals.length > 0) throw new UsageError('verify', `unexpected argument ${JSON.stringify(p.positionals[0])}`);
   const format = oneOf('verify', 'output', str(p, 'output'), ['table', 'ndjson'] as const, 'table');
   const etcdPrefix = str(p, 'etcd-prefix')!;
-  const revision = revisionOf('verify', p);
-  const workers = scanWorkerCount('verify', str(p, 'workers'));
-  const { config, path: configPath, bytes: configBytes } = await loadConfigFile('verify', p);
-  const report = await startReport('verify', str(p, 'report'));
-  const kms = connectKmsPlugins('verify', p, config);
-  const source = await openSource('verify', p, io);
-  const reader = createValueReader(config, etcdPrefix, kms.options);
+  const { revision, workers, config, configFile, extra: report, kms, source, reader } = await openScan('verify', p, etcdPrefix, () =>
+    startReport('verify', str(p, 'report')),
+    io,
+  );
   const summary = newSummary();
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
@@ -62,7 +57,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       await io.stdout.write(text);
     }
     if (header !== '') await io.stdout.write(header);
-    await report?.write(summary, { source, snapshot: str(p, 'snapshot'), endpoints: str(p, 'endpoints'), configPath, configBytes, etcdPrefix });
+    await report?.write(summary, { source, snapshot: str(p, 'snapshot'), endpoints: str(p, 'endpoints'), configPath: configFile.path, configBytes: configFile.bytes, etcdPrefix });
   } finally {
     await progress.done();
     kms.close();

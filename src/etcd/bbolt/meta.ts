@@ -1,7 +1,7 @@
 import { K8sEncError } from '../../errors.ts';
 import type { BlockFile } from './block-file.ts';
 
-/** bbolt's meta page body (SPEC §6.2), read from byte 16 of page 0 or page 1. */
+/** bbolt's meta page body (docs/FORMATS.md#bbolt), read from byte 16 of page 0 or page 1. */
 export interface Meta {
   /** Host order of the writer: bbolt stores integers natively (LE on amd64/arm64). */
   littleEndian: boolean;

@@ -1,18 +1,19 @@
 /**
- * A small pool of worker threads running batch crypto (batch.ts) off the main thread, for bulk
- * reads and writes on Node. Bounded: at most `maxPending` jobs are queued or running, and
- * `run` waits for room before it copies a job's bytes, so a fast producer cannot buffer without
- * limit. `mapOrdered` turns a stream of batches into a stream of results in the same order.
- *
- * worker_threads is imported lazily so the library stays importable in browsers.
+ * A small pool of worker threads running batch crypto (src/crypto/batch.ts) off the main thread:
+ * the bench's "batch on 2 workers" rows (bench/bulk.ts). Not library code: the CLI's scans use
+ * their own workers (src/cli/scan-parallel.ts), which read their own pages instead of having the
+ * bytes copied to them. Bounded: at most `maxPending` jobs are queued or running, and `run` waits
+ * for room before it copies a job's bytes, so a fast producer cannot buffer without limit.
  */
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { BackendName } from './backend.ts';
-import type { BatchJob } from './workers-jobs.ts';
-import { pack, transferables, unpack } from './workers-packed.ts';
-import type { JobMessage, ResultMessage } from './workers-thread.ts';
+import { startSiblingWorker } from '../../src/cli/worker-thread.ts';
+import type { BackendName } from '../../src/crypto/backend.ts';
+import type { BatchJob } from './jobs.ts';
+import { pack, transferables, unpack } from './packed.ts';
+import type { JobMessage, ResultMessage } from './thread.ts';
 
-export type { BatchJob, BatchOp } from './workers-jobs.ts';
+export type { BatchJob, BatchOp } from './jobs.ts';
 
 export interface CryptoPoolOptions {
   /** Worker threads; default os.availableParallelism(), at most 4. */
@@ -38,27 +39,13 @@ interface Pending {
   reject(e: Error): void;
 }
 
-const fromSource = import.meta.url.endsWith('.ts');
-
-/**
- * Compiled output ships workers-thread.js next to this file. Run from source (tests, bench), the
- * worker must register tsx itself: Node 20 does not carry the main thread's loader hooks into
- * workers.
- */
-function startWorker(WorkerClass: typeof Worker, backend: BackendName | undefined, native: boolean): Worker {
-  const workerData = { backend };
+function startWorker(backend: BackendName | undefined, native: boolean): Worker {
   const env = native ? process.env : { ...process.env, K8S_ENC_NATIVE: '0' };
-  if (!fromSource) return new WorkerClass(new URL('./workers-thread.js', import.meta.url), { workerData, env });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./workers-thread.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  return new WorkerClass(boot, { eval: true, workerData, env });
+  return startSiblingWorker(import.meta.url, 'thread', { workerData: { backend }, env });
 }
 
 export async function createCryptoPool(options: CryptoPoolOptions = {}): Promise<CryptoPool> {
-  const { Worker } = await import('node:worker_threads');
-  const os = await import('node:os');
-  const size = Math.max(1, options.size ?? Math.min(4, os.availableParallelism()));
+  const size = Math.max(1, options.size ?? Math.min(4, availableParallelism()));
   const maxPending = Math.max(size, options.maxPending ?? 2 * size);
 
   const workers: Worker[] = [];
@@ -105,7 +92,7 @@ export async function createCryptoPool(options: CryptoPoolOptions = {}): Promise
   }
 
   for (let i = 0; i < size; i++) {
-    const w = startWorker(Worker, options.backend, options.native ?? true);
+    const w = startWorker(options.backend, options.native ?? true);
     w.on('message', (m: ResultMessage) => settle(w, m));
     w.on('error', (e) => fail(e));
     w.on('exit', (code) => {
@@ -140,28 +127,4 @@ export async function createCryptoPool(options: CryptoPoolOptions = {}): Promise
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
-}
-
-/**
- * Applies `fn` to each item with at most `concurrency` calls in flight and yields the results in
- * the items' order: the pipeline shape for scans (batches of pages in, decrypted batches out).
- */
-export async function* mapOrdered<T, R>(
-  items: AsyncIterable<T> | Iterable<T>,
-  fn: (item: T) => Promise<R>,
-  concurrency: number,
-): AsyncGenerator<R> {
-  const inFlight: Promise<R>[] = [];
-  try {
-    for await (const item of items) {
-      const p = fn(item);
-      // A rejection is reported when its turn comes; until then it must not count as unhandled.
-      p.catch(() => {});
-      inFlight.push(p);
-      if (inFlight.length >= concurrency) yield await inFlight.shift()!;
-    }
-    while (inFlight.length > 0) yield await inFlight.shift()!;
-  } finally {
-    inFlight.length = 0;
-  }
 }

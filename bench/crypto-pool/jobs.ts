@@ -1,5 +1,5 @@
 /** The batch operations a crypto worker runs: one name per function of batch.ts. */
-import type { BackendName } from './backend.ts';
+import type { BackendName } from '../../src/crypto/backend.ts';
 import {
   aesCbcDecryptMany,
   aesCbcEncryptMany,
@@ -7,8 +7,8 @@ import {
   aesGcmSealMany,
   secretboxOpenMany,
   secretboxSealMany,
-} from './batch.ts';
-import { getBackend } from './select.ts';
+} from '../../src/crypto/batch.ts';
+import { getBackend } from '../../src/crypto/select.ts';
 
 export type BatchOp = 'aescbc-decrypt' | 'aescbc-encrypt' | 'aesgcm-open' | 'aesgcm-seal' | 'secretbox-open' | 'secretbox-seal';
 

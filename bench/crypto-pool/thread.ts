@@ -1,8 +1,8 @@
-/** Entry point of a crypto pool worker (workers.ts): unpack a job, run it, send the results back packed. */
+/** Entry point of a crypto pool worker (pool.ts): unpack a job, run it, send the results back packed. */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BackendName } from './backend.ts';
-import { runBatchJob, type BatchOp } from './workers-jobs.ts';
-import { pack, transferables, unpackAll, type Packed } from './workers-packed.ts';
+import type { BackendName } from '../../src/crypto/backend.ts';
+import { runBatchJob, type BatchOp } from './jobs.ts';
+import { pack, transferables, unpackAll, type Packed } from './packed.ts';
 
 export interface JobMessage {
   id: number;
@@ -19,7 +19,7 @@ export type ResultMessage = { id: number; ok: true; results: Packed } | { id: nu
 
 const backend = (workerData as { backend?: BackendName } | undefined)?.backend;
 const port = parentPort;
-if (port === null) throw new Error('workers-thread.ts runs only as a worker thread');
+if (port === null) throw new Error('crypto-pool/thread.ts runs only as a worker thread');
 
 const opt = (p: Packed | undefined) => (p === undefined ? undefined : unpackAll(p));
 
