@@ -10,9 +10,11 @@ import { etcdSkipReason } from './support/etcd-server.ts';
 
 // ESC ] (title), BEL, ESC [ 2J (clear screen), C1 CSI, a bidi override, a NUL and a newline.
 const NASTY = 'x\x1b]0;pwned\x07\x1b[2J\u009b31m\u202e\0\ny';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the point
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 // -o yaml|json are kubectl's bytes (go-yaml, encoding/json) and stay so: both escape ESC, BEL and
 // the other C0 controls; encoding/json prints C1 and bidi characters as UTF-8, as kubectl does.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the point
 const RAW_TERMINAL_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
 const skip = etcdSkipReason();
@@ -30,7 +32,7 @@ after(async () => snap?.remove());
 
 function noRawControls(text: string, what: string, unsafe = RAW_CONTROL): void {
   const m = unsafe.exec(text.replace(/\n/g, ''));
-  assert.equal(m, null, `${what} holds a raw control character U+${m?.[0].codePointAt(0)!.toString(16)}: ${JSON.stringify(text)}`);
+  assert.equal(m, null, `${what} holds a raw control character U+${(m?.[0].codePointAt(0) ?? 0).toString(16)}: ${JSON.stringify(text)}`);
 }
 
 test('verify table, get errors and -o name escape control characters in keys, names and messages', { skip }, async () => {

@@ -1,4 +1,4 @@
-import { fromUtf8, utf8 } from '../../bytes.ts';
+import { utf8 } from '../../bytes.ts';
 import { etcdKeyPrefix, resolveResource, type ResolvedResource } from '../../etcd/keys.ts';
 import type { EtcdEntry, EtcdSource, ScanItem } from '../../etcd/source.ts';
 import { K8sEncError } from '../../errors.ts';
