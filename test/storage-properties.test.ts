@@ -108,6 +108,17 @@ describe('Secret and ConfigMap round-trips', () => {
     );
   });
 
+  it('a leading byte-order mark is data: kept by decode and re-encode (fast-check found it stripped)', () => {
+    for (const rv of ['\uFEFF', '\uFEFFa', 'a\uFEFF']) {
+      const data = { '\uFEFFk': '\uFEFF' };
+      const first = encodeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { resourceVersion: rv }, data });
+      const decoded = decodeObject(first);
+      assert.equal(decoded.metadata?.resourceVersion, rv);
+      assert.deepStrictEqual((decoded as { data?: unknown }).data, data);
+      assert.equal(toHex(encodeObject(decoded)), toHex(first));
+    }
+  });
+
   it('map entries are written in raw UTF-8 byte order with the exact key and value bytes', () => {
     fc.assert(
       fc.property(dict(text), (labels) => {

@@ -6,7 +6,8 @@
  */
 import { utf8 } from '../bytes.ts';
 
-const strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is data (Go keeps it); TextDecoder would drop it by default.
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const ESCAPE_BASE = 0xdc00;
 
 export function stringFromRawBytes(b: Uint8Array): string {
