@@ -5,6 +5,9 @@ export interface KeyConfig {
   secret: Uint8Array;
 }
 
+/**
+ * One provider of a rule, with its keys decoded (aescbc/aesgcm/secretbox) or its plugin settings (kms).
+ */
 export type ProviderConfig =
   | { type: 'identity' }
   | { type: 'aescbc'; keys: KeyConfig[] }
@@ -21,11 +24,17 @@ export type ProviderConfig =
       timeoutMs: number;
     };
 
+/**
+ * One `resources` rule: the resources it covers and their providers, first one writes.
+ */
 export interface ResourceConfig {
   resources: string[];
   providers: ProviderConfig[];
 }
 
+/**
+ * A parsed, validated EncryptionConfiguration file, as {@link parseEncryptionConfig} returns it.
+ */
 export interface EncryptionConfig {
   /** `EncryptionConfiguration`, or the 1.7/1.8 legacy `EncryptionConfig` (with apiVersion v1). */
   kind: 'EncryptionConfiguration' | 'EncryptionConfig';

@@ -5,6 +5,10 @@
  */
 export type BackendName = 'node' | 'noble';
 
+/**
+ * The crypto primitives the transformers use, implemented by the `node` (node:crypto) and `noble`
+ * (@noble/ciphers) backends; see {@link getBackend}.
+ */
 export interface CryptoBackend {
   readonly name: BackendName;
   /** AES-CBC without padding: `data.length` is a multiple of 16. Keys of 16/24/32 bytes. */

@@ -2,6 +2,9 @@
 import { K8sEncError } from '../errors.ts';
 import { BUILT_IN_GROUPS, RESOURCES, type ResourceEntry } from './resource-table.ts';
 
+/**
+ * A resource name resolved to where kube-apiserver stores it, as {@link resolveResource} returns it.
+ */
 export interface ResolvedResource {
   resource: string;
   group: string;
@@ -84,6 +87,9 @@ export function etcdKeyPrefix(resource: string, opts: { etcdPrefix?: string; nam
   return `${path}/${opts.name}`;
 }
 
+/**
+ * What an etcd key names, as {@link parseEtcdKey} returns it.
+ */
 export interface ParsedEtcdKey {
   /** Qualified resource, as createTransformer takes it: `secrets`, `deployments.apps`, `pandas.awesome.bears.com`. */
   resource: string;

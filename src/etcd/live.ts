@@ -12,6 +12,9 @@ import { decodeRangeResponse, encodeRangeRequest, prefixRangeEnd, type RangeRequ
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem } from './source.ts';
 import { decodeTxnResponse, encodeGuardedPuts, type GuardedPut, type TxnResult } from './txn-codec.ts';
 
+/**
+ * How to reach a running etcd, as etcdctl's flags say it: endpoints, TLS files, per-call timeout.
+ */
 export interface EndpointOptions {
   /** etcdctl's --endpoints: `http://host:port`, `https://host:port` or `host:port`. */
   endpoints: string[];

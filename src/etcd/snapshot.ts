@@ -78,6 +78,12 @@ export async function snapshotOver(
   }
 }
 
+/**
+ * An {@link EtcdSource} over an etcd snapshot or member db file; get one from {@link openSnapshot}.
+ * Damage throws ERR_BBOLT_CORRUPT (a bad entry comes as an ERR_ETCD_CORRUPT scan item); a revision
+ * out of range throws ERR_USAGE, ERR_ETCD_COMPACTED or ERR_ETCD_FUTURE_REVISION; a sha256 trailer
+ * mismatch throws ERR_SNAPSHOT_HASH.
+ */
 export class SnapshotSource implements EtcdSource {
   private revisionInfo: EtcdRevisionInfo | undefined;
   private hashResult: Promise<void> | undefined;

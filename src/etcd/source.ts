@@ -13,6 +13,10 @@ export interface EtcdEntry {
   leaseId?: bigint;
 }
 
+/**
+ * One item of an {@link EtcdSource} scan: a live entry, or a per-entry error (with the raw key when
+ * known) that does not stop the scan.
+ */
 export type ScanItem =
   | {
       ok: true;
@@ -22,6 +26,9 @@ export type ScanItem =
     }
   | { ok: false; error: K8sEncError; key?: Uint8Array };
 
+/**
+ * The revision range an {@link EtcdSource} can be read at.
+ */
 export interface EtcdRevisionInfo {
   /** The store's current revision. */
   revision: number;
@@ -35,6 +42,10 @@ export interface ScanOptions {
   onTotal?: (items: number) => void;
 }
 
+/**
+ * Read access to etcd's keys, whatever holds them: a snapshot or member db file
+ * ({@link openSnapshot}, {@link openSalvage}) or live endpoints ({@link openEndpoints}).
+ */
 export interface EtcdSource {
   /**
    * Live keys (latest, or at `revision`) whose key starts with `prefix`, in ascending key byte order.

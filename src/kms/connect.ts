@@ -7,6 +7,9 @@ import { DEFAULT_KMS_TIMEOUT_MS, openPluginChannel } from './channel.ts';
 import { createKmsV1Client } from './grpc-v1.ts';
 import { createKmsV2Client } from './grpc-v2.ts';
 
+/**
+ * Where a configured KMS provider's plugin listens, and how {@link connectKmsPlugin} talks to it.
+ */
 export interface KmsPluginOptions extends KmsProviderInfo {
   /** Deadline of each call: the provider's `timeout` (default 3 s). */
   timeoutMs?: number;
@@ -16,11 +19,17 @@ export interface KmsPluginOptions extends KmsProviderInfo {
   downIsFinal?: boolean;
 }
 
+/**
+ * Something holding a connection that its owner must end with `close()`.
+ */
 export interface Closable {
   /** Ends the connection; later calls fail. */
   close(): void;
 }
 
+/**
+ * A connected KMS plugin client: the {@link KmsService} a transformer calls, plus `close()`.
+ */
 export type KmsPlugin = KmsService & Closable;
 
 const open = new Set<KmsPlugin>();

@@ -20,6 +20,9 @@ export type Int64 = number | bigint;
 /** RFC 3339 (`2017-11-28T12:12:10Z`), or null for Go's zero time. */
 export type Timestamp = string | null;
 
+/**
+ * One entry of `metadata.ownerReferences` (meta/v1 OwnerReference).
+ */
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -29,6 +32,9 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
+/**
+ * One entry of `metadata.managedFields` (meta/v1 ManagedFieldsEntry); `fieldsV1` is parsed JSON.
+ */
 export interface ManagedFieldsEntry {
   manager?: string;
   operation?: string;
@@ -39,6 +45,9 @@ export interface ManagedFieldsEntry {
   subresource?: string;
 }
 
+/**
+ * An object's `metadata` (meta/v1 ObjectMeta); fields this package does not know are kept as is.
+ */
 export interface ObjectMeta {
   name?: string;
   generateName?: string;
@@ -109,6 +118,10 @@ export type DecodedObject = Secret | ConfigMap | OtherObject;
  */
 export const UNDECODED_FIELD = 'undecodedProtobuf';
 
+/**
+ * The protobuf of a kind k8s-enc does not decode, kept under `undecodedProtobuf`
+ * ({@link UNDECODED_FIELD}) so encodeObject can write it back.
+ */
 export interface UndecodedProtobuf {
   note: string;
   /** base64 of the object message (runtime.Unknown.raw), metadata included. */

@@ -1,6 +1,9 @@
 import { K8sEncError } from '../errors.ts';
 import type { ReadItem, ReadResult, Transformer } from './types.ts';
 
+/**
+ * The outcome of one read in {@link fromStorageMany}: the result, or the K8sEncError it failed with.
+ */
 export type ReadOutcome = ReadResult | K8sEncError;
 
 /**

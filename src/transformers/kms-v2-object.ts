@@ -9,6 +9,10 @@ import { WireWriter } from '../protobuf/wire.ts';
 
 export { validateEncryptedObject } from './kms-v2-validate.ts';
 
+/**
+ * The KMS v2 envelope stored after `k8s:enc:kms:v2:<name>:` (proto/kmsv2.proto): the data
+ * encrypted with a DEK, plus what the plugin needs to recover that DEK.
+ */
 export interface EncryptedObject {
   encryptedData: Uint8Array;
   keyID: string;
@@ -19,7 +23,14 @@ export interface EncryptedObject {
   encryptedDEKSourceType: number;
 }
 
+/**
+ * `encryptedDEKSourceType` 0: `encryptedDEKSource` is the plugin-encrypted AES-GCM DEK itself.
+ */
 export const AES_GCM_KEY = 0;
+/**
+ * `encryptedDEKSourceType` 1: `encryptedDEKSource` is a plugin-encrypted seed from which each
+ * value's AES-GCM key is derived with HKDF-SHA256 and an extended nonce.
+ */
 export const HKDF_SHA256_XNONCE_AES_GCM_SEED = 1;
 
 const FIELD_ENCRYPTED_DATA = 1;

@@ -21,6 +21,11 @@ function invalid(message: string): K8sEncError {
   return new K8sEncError('ERR_KMS_DATA', message);
 }
 
+/**
+ * Checks a KMS v2 {@link EncryptedObject} as the apiserver's ValidateEncryptedObject does (DEK
+ * source type, non-empty data, sizes of DEK source, key ID and annotations, annotation key names),
+ * in the upstream order. Throws ERR_KMS_DATA with the upstream message on the first failure.
+ */
 export function validateEncryptedObject(o: EncryptedObject): void {
   const t = o.encryptedDEKSourceType;
   if (t !== 0 && t !== 1) throw invalid(`unknown encryptedDEKSourceType: ${t}`);

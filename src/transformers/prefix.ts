@@ -3,6 +3,10 @@ import { concatBytes, startsWith, toBytes } from '../bytes.ts';
 import { fromStorageMany } from './batch.ts';
 import type { ReadItem, ReadResult, Transformer } from './types.ts';
 
+/**
+ * One provider of a {@link createPrefixTransformer} chain: the value prefix it owns and the
+ * transformer that reads what follows it.
+ */
 export interface PrefixEntry {
   prefix: Uint8Array;
   transformer: Transformer;

@@ -37,6 +37,9 @@ export interface Transformer {
 /** Draws exactly `n` random bytes; injectable so tests can reproduce upstream writes byte for byte. */
 export type RandomSource = (n: number) => Uint8Array;
 
+/**
+ * Mirrors the KMS v1 plugin gRPC API (k8s.io/kms apis/v1beta1): encrypt and decrypt a DEK.
+ */
 export interface KmsV1Service {
   encrypt(plain: Uint8Array): Promise<Uint8Array>;
   decrypt(cipher: Uint8Array): Promise<Uint8Array>;
@@ -49,12 +52,19 @@ export interface KmsV2Service {
   decrypt(req: { ciphertext: Uint8Array; keyID: string; annotations?: Record<string, Uint8Array> }): Promise<Uint8Array>;
 }
 
+/**
+ * A KMS provider as the EncryptionConfiguration names it: what `TransformerOptions.kms` is given
+ * to find its plugin.
+ */
 export interface KmsProviderInfo {
   name: string;
   apiVersion: 'v1' | 'v2';
   endpoint: string;
 }
 
+/**
+ * A KMS plugin of either API version, as `TransformerOptions.kms` returns it.
+ */
 export type KmsService = KmsV1Service | KmsV2Service;
 
 /** Options shared by every way of building a transformer (public API: createTransformer). */

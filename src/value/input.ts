@@ -5,9 +5,19 @@
 import { decodeGoStdBase64, fromUtf8, startsWith, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 
+/**
+ * The forms a stored value may be given in; `auto` detects it (see {@link parseValueInput}).
+ */
 export const INPUT_FORMATS = ['auto', 'raw', 'etcdctl', 'base64', 'hex'] as const;
+/**
+ * One of {@link INPUT_FORMATS}.
+ */
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
+/**
+ * A stored value read from pasted input: its bytes, its etcd key when the input had one, and the
+ * form it was found in.
+ */
 export interface ValueInput {
   value: Uint8Array;
   /** The etcd key when the input carried one (etcdctl forms). */
@@ -154,6 +164,17 @@ export function parseValueInputs(data: Uint8Array, format: InputFormat = 'auto')
   return [parseValueInput(data, format)];
 }
 
+/**
+ * Reads one stored value from `data` in the given form, or with `auto` (the default) the form it
+ * looks like: raw bytes, `etcdctl get` text or `-w json`, hex, base64; anything else is taken as
+ * raw. Throws ERR_INPUT when the input is not in the form asked for, or is etcdctl output of no
+ * key or of several keys (use {@link parseValueInputs} for `--prefix -w json`).
+ *
+ * @example
+ * ```ts
+ * const { value, key } = parseValueInput(new TextEncoder().encode(etcdctlOutput));
+ * ```
+ */
 export function parseValueInput(data: Uint8Array, format: InputFormat = 'auto'): ValueInput {
   switch (format) {
     case 'auto':

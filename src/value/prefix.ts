@@ -5,8 +5,16 @@
  */
 import { fromUtf8, isValidUtf8, startsWith, utf8 } from '../bytes.ts';
 
+/**
+ * The providers whose values name a key from the EncryptionConfiguration.
+ */
 export type KeyedProvider = 'aescbc' | 'aesgcm' | 'secretbox';
 
+/**
+ * What {@link parseValuePrefix} reads from a value's prefix: plaintext (and its encoding), a keyed or
+ * KMS provider with the key or KMS name (null when unknown; `guessed` when not from the
+ * configuration) and the body after it, or an unknown `k8s:enc:` prefix.
+ */
 export type ValuePrefix =
   | { kind: 'plaintext'; encoding: 'protobuf' | 'json' | 'opaque' }
   | { kind: 'keyed'; provider: KeyedProvider; keyName: string | null; guessed: boolean; body: Uint8Array }

@@ -16,6 +16,11 @@ import { fromStorageMany, type ReadOutcome } from '../transformers/batch.ts';
 import type { ReadItem, Transformer, TransformerOptions } from '../transformers/types.ts';
 import { parseValuePrefix, type ValuePrefix } from './prefix.ts';
 
+/**
+ * What a {@link ValueReader} found for one value: whether it reads (`ok`), is plaintext or fails,
+ * which provider and key wrote it, whether that key is stale, the error and its code, and the
+ * plaintext and decoded object.
+ */
 export interface ValueReport {
   key: string;
   resource: string | null;
@@ -103,6 +108,10 @@ export interface ValueToRead {
   resource?: string;
 }
 
+/**
+ * Reads and decodes stored values as the apiserver would; made by {@link createValueReader}.
+ * A value that fails to read or decode comes back as a report with `status: 'error'` and its `code`.
+ */
 export interface ValueReader {
   /**
    * `resource` overrides the one parsed from the key (for `get`, which knows what it asked for);

@@ -14,12 +14,30 @@ import type { RandomAccessFile } from '../bbolt/file.ts';
 import { compareRev, type KeyEntry } from './key-entries.ts';
 import { mayBeSuperseded, salvagePlan, type DamagedRange, type SalvagePlan } from './plan.ts';
 
+/**
+ * What `--salvage` found wrong with the file: notes, the damaged page ranges (with the revisions
+ * they could have held), and whether the meta pages were damaged.
+ */
 export interface SalvageReport {
   notes: string[];
   damaged: DamagedRange[];
   metaDamaged: boolean;
 }
 
+/**
+ * Opens a damaged snapshot or member db at `path` for salvage: the sha256 trailer is not checked,
+ * and damaged pages are skipped instead of failing the read (see {@link SalvageSource}). Throws
+ * ERR_INPUT (a folder or zip archive), ERR_IO (cannot open or read) and ERR_BBOLT_CORRUPT (no
+ * usable meta page or page size), with `file` set.
+ *
+ * @example
+ * ```ts
+ * const src = await openSalvage('damaged.db');
+ * for await (const item of src.scan(new TextEncoder().encode('/registry/secrets/'))) if (item.ok) console.log(item.entry.key);
+ * console.log(src.report().damaged);
+ * await src.close();
+ * ```
+ */
 export async function openSalvage(path: string): Promise<SalvageSource> {
   // A damaged file cannot match its sha256 trailer: salvage reads it anyway (and says so).
   const { file, dataSize, hasHash } = await openDatabaseFile(path, { skipHashCheck: true });
@@ -34,6 +52,11 @@ export async function openSalvage(path: string): Promise<SalvageSource> {
   }
 }
 
+/**
+ * An {@link EtcdSource} that returns every value still intact in a damaged file; `report()` says
+ * what was damaged. Get one from {@link openSalvage}. Reads at a revision throw ERR_ETCD_COMPACTED
+ * (below the compact revision) or ERR_USAGE (a future revision).
+ */
 export class SalvageSource implements EtcdSource {
   constructor(
     private readonly file: RandomAccessFile,
