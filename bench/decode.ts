@@ -74,7 +74,16 @@ export function runDecode(count: number, size: number, reps: number): Row[] {
           assert.ok(chars >= some.length);
         }
         const someBytes = some === inputs ? bytes : some.reduce((n, b) => n + b.length, 0);
-        rows.push({ name: `${op} ${shape}`, provider: 'Secret', op, backend, values: some.length, bytes: someBytes, ms: best, rssMB: peakRssMB() });
+        rows.push({
+          name: `${op} ${shape}`,
+          provider: 'Secret',
+          op,
+          backend,
+          values: some.length,
+          bytes: someBytes,
+          ms: best,
+          rssMB: peakRssMB(),
+        });
         console.log(`${op} ${shape} ${backend}: ${best.toFixed(0)} ms, ${((best * 1000) / some.length).toFixed(2)} µs/object`);
       }
     }

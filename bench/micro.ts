@@ -4,7 +4,14 @@
  */
 import Benchmark from 'benchmark';
 import type { CryptoBackend } from '../src/crypto/backend.ts';
-import { aesCbcDecryptMany, aesCbcEncryptMany, aesGcmOpenMany, aesGcmSealMany, secretboxOpenMany, secretboxSealMany } from '../src/crypto/batch.ts';
+import {
+  aesCbcDecryptMany,
+  aesCbcEncryptMany,
+  aesGcmOpenMany,
+  aesGcmSealMany,
+  secretboxOpenMany,
+  secretboxSealMany,
+} from '../src/crypto/batch.ts';
 import { loadSodium } from '../src/crypto/batch-sodium.ts';
 import { availableBackends } from '../src/crypto/select.ts';
 import { etcdKeys, IV_LENGTH, KEY, plaintexts, PROVIDERS, type Provider } from './inputs.ts';

@@ -16,7 +16,10 @@ import { runRewrite } from './rewrite.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const values = quick ? 10_000 : BULK_VALUES;
 
 // Suites run in this order. The snapshot suite builds its etcd snapshot once (a minute or two,

@@ -15,13 +15,16 @@ import { guardNetwork, launchChromium } from '../test/support/chromium.ts';
 import { WORK_DIR } from './snapshot-build.ts';
 
 const [snapshot = `${WORK_DIR}secrets-100000x2048.db`, config = `${WORK_DIR}encryption-config.yaml`] = process.argv.slice(2);
-if (!existsSync(snapshot)) throw new Error(`${snapshot} not found: build it with \`npx tsx bench/run.ts --only=snapshot\` or pass SNAPSHOT CONFIG`);
+if (!existsSync(snapshot))
+  throw new Error(`${snapshot} not found: build it with \`npx tsx bench/run.ts --only=snapshot\` or pass SNAPSHOT CONFIG`);
 
 const dir = await mkdtemp(join(tmpdir(), 'k8s-enc-web-bench-'));
 const chromium = await launchChromium({ protocolTimeout: 60 * 60_000 });
 try {
   const build = await buildWeb(dir);
-  console.log(`page: ${build.bytes} bytes (${(build.bytes / 1024).toFixed(1)} KiB), gzip -9 ${build.gzipBytes} bytes (${(build.gzipBytes / 1024).toFixed(1)} KiB)`);
+  console.log(
+    `page: ${build.bytes} bytes (${(build.bytes / 1024).toFixed(1)} KiB), gzip -9 ${build.gzipBytes} bytes (${(build.gzipBytes / 1024).toFixed(1)} KiB)`,
+  );
   const page = await chromium.browser.newPage();
   const net = await guardNetwork(page);
   await page.goto(`file://${build.page}`);
@@ -29,7 +32,10 @@ try {
   const input = (await page.$('[data-testid="snapshot"]')) as unknown as { uploadFile(p: string): Promise<void> };
   const started = performance.now();
   await input.uploadFile(snapshot);
-  await page.waitForFunction(`!document.querySelector('[data-testid="summary"]').hidden || !document.querySelector('[data-testid="error"]').hidden`, { timeout: 0, polling: 100 });
+  await page.waitForFunction(
+    `!document.querySelector('[data-testid="summary"]').hidden || !document.querySelector('[data-testid="error"]').hidden`,
+    { timeout: 0, polling: 100 },
+  );
   const wall = performance.now() - started;
   const error = await page.evaluate(`document.querySelector('[data-testid="error"]').innerText`);
   if (error !== '') throw new Error(String(error));

@@ -29,15 +29,28 @@ try {
   await page.waitForFunction(`!document.querySelector('[data-testid="output"]').hidden`);
   await page.click('[data-testid="decode-data"]');
   // From the "…or a whole snapshot" heading down: the inputs above it are empty boxes.
-  const top = Number(await page.evaluate(`[...document.querySelectorAll('h2')].find((h) => h.textContent.includes('whole snapshot')).getBoundingClientRect().top + scrollY - 8`));
+  const top = Number(
+    await page.evaluate(
+      `[...document.querySelectorAll('h2')].find((h) => h.textContent.includes('whole snapshot')).getBoundingClientRect().top + scrollY - 8`,
+    ),
+  );
   const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
-  await page.screenshot({ path: 'docs/web-page.png', clip: { x: 0, y: top, width: 900, height: height - top }, captureBeyondViewport: true });
+  await page.screenshot({
+    path: 'docs/web-page.png',
+    clip: { x: 0, y: top, width: 900, height: height - top },
+    captureBeyondViewport: true,
+  });
 
   const config = join(dir, 'without-key2.yaml');
   writeFileSync(config, readFileSync(CONFIG, 'utf8').replace(/\n *- name: key2\n *secret: \S+/, ''));
   const report = join(dir, 'report.html');
   const quiet = { write: () => {} };
-  await run(['verify', '--snapshot', 'vectors/sample/snapshot.db', '-c', config, '--report', report], { stdout: quiet, stderr: quiet, readStdin: async () => new Uint8Array(0), stderrIsTTY: false });
+  await run(['verify', '--snapshot', 'vectors/sample/snapshot.db', '-c', config, '--report', report], {
+    stdout: quiet,
+    stderr: quiet,
+    readStdin: async () => new Uint8Array(0),
+    stderrIsTTY: false,
+  });
   await page.goto(`file://${report}`);
   await page.screenshot({ path: 'docs/verify-report.png', fullPage: true });
   console.log('wrote docs/web-page.png, docs/verify-report.png');

@@ -48,7 +48,13 @@ function writingWith(config: EncryptionConfig, first: Provider): EncryptionConfi
 }
 
 function object(resource: 'secrets' | 'configmaps', namespace: string, name: string, generation: number, size: number): KubeObject {
-  const metadata = { name, namespace, uid: `00000000-0000-4000-8000-${String(next(1e12)).padStart(12, '0')}`, creationTimestamp: '2026-01-02T03:04:05Z', labels: { generation: String(generation) } };
+  const metadata = {
+    name,
+    namespace,
+    uid: `00000000-0000-4000-8000-${String(next(1e12)).padStart(12, '0')}`,
+    creationTimestamp: '2026-01-02T03:04:05Z',
+    labels: { generation: String(generation) },
+  };
   if (resource === 'configmaps') return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'config.txt': filler(size) } };
   return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data: { token: Buffer.from(filler(size)).toString('base64') } };
 }
@@ -63,7 +69,8 @@ async function main(): Promise<void> {
     const writtenWith = PROVIDERS[next(PROVIDERS.length)]!;
     const obj = object(resource, namespace, name, generation, size);
     const plain = encodeObject(obj);
-    const value = writtenWith === 'identity' ? plain : await createTransformer(writingWith(config, writtenWith), resource).toStorage(plain, key);
+    const value =
+      writtenWith === 'identity' ? plain : await createTransformer(writingWith(config, writtenWith), resource).toStorage(plain, key);
     history.push({ revision: await writer.put(key, value), op: 'put', key, writtenWith, generation, bytes: value.length });
   };
   const del = async (resource: string, namespace: string, name: string) => {

@@ -35,7 +35,15 @@ async function capturedSecret(): Promise<{ key: string; value: Uint8Array; objec
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-function secret(namespace: string, name: string, uid: string, created: string, data: Record<string, string>, type = 'Opaque', labels?: Record<string, string>): KubeObject {
+function secret(
+  namespace: string,
+  name: string,
+  uid: string,
+  created: string,
+  data: Record<string, string>,
+  type = 'Opaque',
+  labels?: Record<string, string>,
+): KubeObject {
   const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)]));
   return {
     apiVersion: 'v1',
@@ -51,14 +59,77 @@ function configMap(namespace: string, name: string, uid: string, created: string
 }
 
 const SAMPLE: { resource: 'secrets' | 'configmaps'; object: KubeObject; writtenWith: WrittenWith }[] = [
-  { resource: 'secrets', writtenWith: 'key1', object: secret('default', 'db-credentials', '0b6c3c8e-7f34-4b0e-9b0c-2f1f6d1c9a01', '2024-05-02T09:14:03Z', { username: 'app', password: 'correct horse battery staple' }, 'Opaque', { app: 'shop' }) },
-  { resource: 'secrets', writtenWith: 'key2', object: secret('default', 'api-token', '5d2a7f1e-3c44-4d1b-8a4e-6b7e2c9f0a12', '2023-11-20T16:40:11Z', { token: 'tok_3f9a1c77e2b84d0f' }) },
-  { resource: 'secrets', writtenWith: 'key1', object: secret('kube-system', 'bootstrap-token-abcdef', '9e41c2d0-1a5b-4f7e-b3c8-0d6f2e7a8b23', '2024-05-01T08:00:00Z', { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true' }, 'bootstrap.kubernetes.io/token') },
-  { resource: 'secrets', writtenWith: 'key2', object: secret('team-a', 'registry-pull', 'c7f0a9b2-6e1d-4c3a-9f8b-1a2b3c4d5e34', '2023-09-07T12:00:00Z', { '.dockerconfigjson': '{"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}' }, 'kubernetes.io/dockerconfigjson') },
-  { resource: 'secrets', writtenWith: 'plaintext', object: secret('team-a', 'legacy-password', '2f8e6d4c-0b1a-4e3f-8d7c-6b5a4f3e2d45', '2022-03-14T07:30:00Z', { password: 'hunter2' }) },
-  { resource: 'configmaps', writtenWith: 'key1', object: configMap('default', 'shop-config', '8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c56', '2024-05-02T09:14:03Z', { 'LOG_LEVEL': 'info', 'FEATURE_CHECKOUT_V2': 'true' }) },
-  { resource: 'configmaps', writtenWith: 'key2', object: configMap('team-a', 'feature-flags', '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e67', '2023-10-01T00:00:00Z', { flags: 'beta=on\nlegacy=off\n' }) },
-  { resource: 'configmaps', writtenWith: 'plaintext', object: configMap('kube-system', 'cluster-info', '3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a678', '2022-03-14T07:00:00Z', { kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: []\n' }) },
+  {
+    resource: 'secrets',
+    writtenWith: 'key1',
+    object: secret(
+      'default',
+      'db-credentials',
+      '0b6c3c8e-7f34-4b0e-9b0c-2f1f6d1c9a01',
+      '2024-05-02T09:14:03Z',
+      { username: 'app', password: 'correct horse battery staple' },
+      'Opaque',
+      { app: 'shop' },
+    ),
+  },
+  {
+    resource: 'secrets',
+    writtenWith: 'key2',
+    object: secret('default', 'api-token', '5d2a7f1e-3c44-4d1b-8a4e-6b7e2c9f0a12', '2023-11-20T16:40:11Z', {
+      token: 'tok_3f9a1c77e2b84d0f',
+    }),
+  },
+  {
+    resource: 'secrets',
+    writtenWith: 'key1',
+    object: secret(
+      'kube-system',
+      'bootstrap-token-abcdef',
+      '9e41c2d0-1a5b-4f7e-b3c8-0d6f2e7a8b23',
+      '2024-05-01T08:00:00Z',
+      { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true' },
+      'bootstrap.kubernetes.io/token',
+    ),
+  },
+  {
+    resource: 'secrets',
+    writtenWith: 'key2',
+    object: secret(
+      'team-a',
+      'registry-pull',
+      'c7f0a9b2-6e1d-4c3a-9f8b-1a2b3c4d5e34',
+      '2023-09-07T12:00:00Z',
+      { '.dockerconfigjson': '{"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}' },
+      'kubernetes.io/dockerconfigjson',
+    ),
+  },
+  {
+    resource: 'secrets',
+    writtenWith: 'plaintext',
+    object: secret('team-a', 'legacy-password', '2f8e6d4c-0b1a-4e3f-8d7c-6b5a4f3e2d45', '2022-03-14T07:30:00Z', { password: 'hunter2' }),
+  },
+  {
+    resource: 'configmaps',
+    writtenWith: 'key1',
+    object: configMap('default', 'shop-config', '8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c56', '2024-05-02T09:14:03Z', {
+      LOG_LEVEL: 'info',
+      FEATURE_CHECKOUT_V2: 'true',
+    }),
+  },
+  {
+    resource: 'configmaps',
+    writtenWith: 'key2',
+    object: configMap('team-a', 'feature-flags', '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e67', '2023-10-01T00:00:00Z', {
+      flags: 'beta=on\nlegacy=off\n',
+    }),
+  },
+  {
+    resource: 'configmaps',
+    writtenWith: 'plaintext',
+    object: configMap('kube-system', 'cluster-info', '3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a678', '2022-03-14T07:00:00Z', {
+      kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: []\n',
+    }),
+  },
 ];
 
 /** The same configuration with key2 first: what the apiserver wrote with before key1 was added. */
@@ -81,7 +152,13 @@ async function main(): Promise<void> {
   try {
     const captured = await capturedSecret();
     await writer.put(captured.key, captured.value);
-    expected.push({ key: captured.key, resource: 'secrets', writtenWith: 'key1', source: `${CAPTURED}/etcdctl-get-aescbc.bin`, object: captured.object });
+    expected.push({
+      key: captured.key,
+      resource: 'secrets',
+      writtenWith: 'key1',
+      source: `${CAPTURED}/etcdctl-get-aescbc.bin`,
+      object: captured.object,
+    });
     for (const { resource, object, writtenWith } of SAMPLE) {
       const meta = object.metadata as { namespace: string; name: string };
       const key = etcdKeyPrefix(resource, { namespace: meta.namespace, name: meta.name });

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { aesCbcDecryptMany, aesCbcEncryptMany, aesGcmOpenMany, aesGcmSealMany, secretboxOpenMany, secretboxSealMany } from '../src/crypto/batch.ts';
+import {
+  aesCbcDecryptMany,
+  aesCbcEncryptMany,
+  aesGcmOpenMany,
+  aesGcmSealMany,
+  secretboxOpenMany,
+  secretboxSealMany,
+} from '../src/crypto/batch.ts';
 import { nobleBackend } from '../src/crypto/noble.ts';
 import { createCryptoPool, type CryptoPool } from '../bench/crypto-pool/pool.ts';
 import { pack, unpack } from '../bench/crypto-pool/packed.ts';
@@ -44,7 +51,10 @@ describe('crypto worker pool', () => {
     const cbc = aesCbcEncryptMany(nobleBackend, key, iv16, ps, prefix);
     assert.deepEqual(plain(await pool.run({ op: 'aescbc-encrypt', key, ivs: iv16, plaintexts: ps, prefix })), plain(cbc));
     const cbcBodies = cbc.map((c) => c.subarray(prefix.length));
-    assert.deepEqual(plain(await pool.run({ op: 'aescbc-decrypt', key, bodies: cbcBodies })), plain(aesCbcDecryptMany(nobleBackend, key, cbcBodies)));
+    assert.deepEqual(
+      plain(await pool.run({ op: 'aescbc-decrypt', key, bodies: cbcBodies })),
+      plain(aesCbcDecryptMany(nobleBackend, key, cbcBodies)),
+    );
 
     const gcm = aesGcmSealMany(nobleBackend, key, iv12, ps, ads);
     assert.deepEqual(plain(await pool.run({ op: 'aesgcm-seal', key, ivs: iv12, plaintexts: ps, ads })), plain(gcm));

@@ -31,7 +31,15 @@ function openMany(backend: CryptoBackend, kind: Kind, key: Uint8Array, bodies: U
   return secretboxOpenMany(backend, key, bodies);
 }
 
-function sealMany(backend: CryptoBackend, kind: Kind, key: Uint8Array, ivs: Uint8Array[], plain: Uint8Array[], ads: Uint8Array[], prefix?: Uint8Array) {
+function sealMany(
+  backend: CryptoBackend,
+  kind: Kind,
+  key: Uint8Array,
+  ivs: Uint8Array[],
+  plain: Uint8Array[],
+  ads: Uint8Array[],
+  prefix?: Uint8Array,
+) {
   if (kind === 'aescbc') return aesCbcEncryptMany(backend, key, ivs, plain, prefix);
   if (kind === 'aesgcm') return aesGcmSealMany(backend, key, ivs, plain, ads, prefix);
   return secretboxSealMany(backend, key, ivs, plain, prefix);
@@ -54,8 +62,15 @@ describe('batch primitives on the vectors', () => {
       let checked = 0;
       let truths = 0;
       for (const g of groups) {
-        const items = g.kind === 'aescbc' ? g.bodies.filter((b) => cbcDecryptable(b.body)) : g.bodies.filter((b) => b.body.length >= IV_LENGTH[g.kind]);
-        const many = openMany(backend, g.kind, g.key, items.map((b) => b.body), items.map((b) => b.ad));
+        const items =
+          g.kind === 'aescbc' ? g.bodies.filter((b) => cbcDecryptable(b.body)) : g.bodies.filter((b) => b.body.length >= IV_LENGTH[g.kind]);
+        const many = openMany(
+          backend,
+          g.kind,
+          g.key,
+          items.map((b) => b.body),
+          items.map((b) => b.ad),
+        );
         assert.equal(many.length, items.length);
         items.forEach((b, i) => {
           const one = openOne(backend, g.kind, g.key, b.body, b.ad);
@@ -78,8 +93,18 @@ describe('batch primitives on the vectors', () => {
         if (items.length === 0) continue;
         const n = IV_LENGTH[g.kind];
         const ivs = items.map((b) => b.body.subarray(0, n));
-        const written = sealMany(backend, g.kind, g.key, ivs, items.map((b) => b.plaintext!), items.map((b) => b.ad), g.prefix);
-        items.forEach((b, i) => assert.deepEqual(Uint8Array.from(written[i]!), Uint8Array.from(b.stored), `${b.id}: batch write differs from upstream`));
+        const written = sealMany(
+          backend,
+          g.kind,
+          g.key,
+          ivs,
+          items.map((b) => b.plaintext!),
+          items.map((b) => b.ad),
+          g.prefix,
+        );
+        items.forEach((b, i) =>
+          assert.deepEqual(Uint8Array.from(written[i]!), Uint8Array.from(b.stored), `${b.id}: batch write differs from upstream`),
+        );
         checked += items.length;
       }
       assert.ok(checked > 400, `checked ${checked}`);
@@ -87,8 +112,11 @@ describe('batch primitives on the vectors', () => {
   }
 });
 
-const keyFor = (kind: Kind) => (kind === 'secretbox' ? fc.constant(32) : fc.constantFrom(16, 24, 32)).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
-const plaintexts = fc.array(fc.oneof(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ minLength: 4000, maxLength: 4200 })), { maxLength: 12 });
+const keyFor = (kind: Kind) =>
+  (kind === 'secretbox' ? fc.constant(32) : fc.constantFrom(16, 24, 32)).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+const plaintexts = fc.array(fc.oneof(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ minLength: 4000, maxLength: 4200 })), {
+  maxLength: 12,
+});
 
 describe('batch primitives on random inputs', () => {
   for (const backend of availableBackends()) {
@@ -181,7 +209,10 @@ describe('batch primitive edge cases', () => {
     });
 
     it(`${backend.name}: short authenticated bodies open to null, empty batches to nothing`, () => {
-      assert.deepEqual(aesGcmOpenMany(backend, key, [new Uint8Array(12), new Uint8Array(27)], [new Uint8Array(0), new Uint8Array(0)]), [null, null]);
+      assert.deepEqual(aesGcmOpenMany(backend, key, [new Uint8Array(12), new Uint8Array(27)], [new Uint8Array(0), new Uint8Array(0)]), [
+        null,
+        null,
+      ]);
       assert.deepEqual(secretboxOpenMany(backend, key, [new Uint8Array(24), new Uint8Array(39)]), [null, null]);
       assert.deepEqual(aesCbcDecryptMany(backend, key, []), []);
       assert.deepEqual(aesCbcEncryptMany(backend, key, [], []), []);
@@ -194,7 +225,11 @@ describe('batch primitive edge cases', () => {
       const written = aesCbcEncryptMany(backend, key, ivs, ps);
       const raw = aesCbcDecryptMany(backend, key, written);
       written.forEach((w, i) => {
-        assert.deepEqual(Uint8Array.from(w.subarray(16)), Uint8Array.from(backend.aesCbcEncrypt(key, ivs[i]!, pkcs7(ps[i]!))), `value ${i}`);
+        assert.deepEqual(
+          Uint8Array.from(w.subarray(16)),
+          Uint8Array.from(backend.aesCbcEncrypt(key, ivs[i]!, pkcs7(ps[i]!))),
+          `value ${i}`,
+        );
         assert.deepEqual(Uint8Array.from(unpadLax(raw[i]!)!), ps[i], `value ${i}`);
       });
     });

@@ -28,17 +28,28 @@ interface Tree {
 
 const keyArb = fc.uint8Array({ minLength: 1, maxLength: 40 });
 const valueArb = (pageSize: number) =>
-  fc.oneof({ weight: 8, arbitrary: fc.uint8Array({ maxLength: 64 }) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 3 * pageSize }) });
+  fc.oneof(
+    { weight: 8, arbitrary: fc.uint8Array({ maxLength: 64 }) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 3 * pageSize }) },
+  );
 
 function treeArb(pageSize: number, depth: number): fc.Arbitrary<Tree> {
-  const child: fc.Arbitrary<Uint8Array | Tree> = depth === 0 ? valueArb(pageSize) : fc.oneof({ weight: 6, arbitrary: valueArb(pageSize) }, { weight: 1, arbitrary: fc.constant(null).chain(() => treeArb(pageSize, depth - 1)) });
+  const child: fc.Arbitrary<Uint8Array | Tree> =
+    depth === 0
+      ? valueArb(pageSize)
+      : fc.oneof(
+          { weight: 6, arbitrary: valueArb(pageSize) },
+          { weight: 1, arbitrary: fc.constant(null).chain(() => treeArb(pageSize, depth - 1)) },
+        );
   return fc.array(fc.tuple(keyArb, child), { maxLength: 120 }).map((pairs) => ({
     entries: new Map(pairs.map(([k, v]) => [Buffer.from(k).toString('latin1'), v])),
   }));
 }
 
 function sorted(t: Tree): [Uint8Array, Uint8Array | Tree][] {
-  return [...t.entries].map(([k, v]) => [new Uint8Array(Buffer.from(k, 'latin1')), v] as [Uint8Array, Uint8Array | Tree]).sort((a, b) => compareBytes(a[0], b[0]));
+  return [...t.entries]
+    .map(([k, v]) => [new Uint8Array(Buffer.from(k, 'latin1')), v] as [Uint8Array, Uint8Array | Tree])
+    .sort((a, b) => compareBytes(a[0], b[0]));
 }
 
 function writeTree(file: BoltFileWriter, t: Tree): BucketWriter {
@@ -140,7 +151,16 @@ describe('bbolt writer', () => {
     const fits = { entries: new Map<string, Uint8Array | Tree>([['a', new Uint8Array(1024 - 16 - 17)]]) };
     const over = { entries: new Map<string, Uint8Array | Tree>([['a', new Uint8Array(1024 - 16 - 16)]]) };
     const nested = { entries: new Map<string, Uint8Array | Tree>([['n', { entries: new Map() }]]) };
-    const { db, close } = await roundTrip({ entries: new Map([['fits', fits], ['over', over], ['nested', nested]]) }, 4096);
+    const { db, close } = await roundTrip(
+      {
+        entries: new Map([
+          ['fits', fits],
+          ['over', over],
+          ['nested', nested],
+        ]),
+      },
+      4096,
+    );
     try {
       assert.equal(db.bucket(db.root, utf8('fits'))!.root, 0);
       assert.notEqual(db.bucket(db.root, utf8('over'))!.root, 0);

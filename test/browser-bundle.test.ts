@@ -33,11 +33,19 @@ const iife = await build('iife');
 // Node built-ins are reached through process.getBuiltinModule (src/node-only.ts), which bundlers
 // do not follow; an import of one would make esbuild fail or leave an external import behind.
 test('the browser bundles (esm and iife) import no Node module and contain no Node-only code', () => {
-  for (const [name, { text, metafile }] of [['esm', esm], ['iife', iife]] as const) {
-    const external = Object.values(metafile.inputs).flatMap((i) => i.imports.filter((x) => (x.external && x.path !== '<runtime>') || x.path.startsWith('node:')).map((x) => x.path));
+  for (const [name, { text, metafile }] of [
+    ['esm', esm],
+    ['iife', iife],
+  ] as const) {
+    const external = Object.values(metafile.inputs).flatMap((i) =>
+      i.imports.filter((x) => (x.external && x.path !== '<runtime>') || x.path.startsWith('node:')).map((x) => x.path),
+    );
     assert.deepEqual(external, [], `${name}: external imports`);
     for (const input of Object.keys(metafile.inputs)) {
-      assert.ok(!/@grpc|sodium-native|src\/(kms|cli)\/|src\/etcd\/(live|snapshot|bbolt|mvcc)|src\/crypto\/workers/.test(input), `${name} bundle contains ${input}`);
+      assert.ok(
+        !/@grpc|sodium-native|src\/(kms|cli)\/|src\/etcd\/(live|snapshot|bbolt|mvcc)|src\/crypto\/workers/.test(input),
+        `${name} bundle contains ${input}`,
+      );
     }
     for (const call of ['require("', 'import("', 'from "node:']) assert.ok(!text.includes(call), `${name} bundle has ${call}`);
   }

@@ -33,7 +33,9 @@ async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 
 function providerYaml(p: VectorProvider): string {
   if (p.type === 'identity') return '      - identity: {}\n';
-  const keys = p.keys!.map((k) => `            - name: ${JSON.stringify(k.name)}\n              secret: ${JSON.stringify(k.secret)}\n`).join('');
+  const keys = p
+    .keys!.map((k) => `            - name: ${JSON.stringify(k.name)}\n              secret: ${JSON.stringify(k.secret)}\n`)
+    .join('');
   return `      - ${p.type}:\n          keys:\n${keys}`;
 }
 
@@ -62,11 +64,17 @@ test('decrypt with the wrong key: a plain sentence naming the writer, the apiser
   await withTemp(async (dir) => {
     const cfg = join(dir, 'wrong.yaml');
     // Same key name, different secret: what a cluster restored with the wrong config looks like.
-    await writeFile(cfg, readFileSync(CONFIG, 'utf8').replace('cSNmGdfrr/IZeYN9npkl3F7/ScQcer2We9VxmM4X5ww=', toBase64(new Uint8Array(32).fill(7))));
+    await writeFile(
+      cfg,
+      readFileSync(CONFIG, 'utf8').replace('cSNmGdfrr/IZeYN9npkl3F7/ScQcer2We9VxmM4X5ww=', toBase64(new Uint8Array(32).fill(7))),
+    );
     const r = await runCli(['decrypt', '-c', cfg, aescbcFile]);
     assert.equal(r.code, 1);
     assert.equal(r.out, '');
-    assert.match(r.err, /^error: no configured key decrypts this value \(written with aescbc key1\) \(apiserver: (invalid padding on input|invalid PKCS7 data \(empty or not padded\))\)/);
+    assert.match(
+      r.err,
+      /^error: no configured key decrypts this value \(written with aescbc key1\) \(apiserver: (invalid padding on input|invalid PKCS7 data \(empty or not padded\))\)/,
+    );
   });
 });
 
@@ -75,7 +83,15 @@ test('decrypt needs an etcd key; usage errors exit 2 with a hint', async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /--etcd-key/);
   assert.match(r.err, /See 'k8s-enc decrypt --help' for usage\./);
-  for (const argv of [['nope'], ['get'], ['get', 'secrets', '-c', CONFIG, '--snapshot', 'a', '--endpoints', 'b'], ['verify', '-o', 'xml'], ['get', 'secrets', 'x', '-A'], ['decrypt', '--bogus'], []]) {
+  for (const argv of [
+    ['nope'],
+    ['get'],
+    ['get', 'secrets', '-c', CONFIG, '--snapshot', 'a', '--endpoints', 'b'],
+    ['verify', '-o', 'xml'],
+    ['get', 'secrets', 'x', '-A'],
+    ['decrypt', '--bogus'],
+    [],
+  ]) {
     const u = await runCli(argv);
     assert.equal(u.code, 2, `${argv.join(' ')}: ${u.err}`);
     assert.match(u.err, /error: |Commands:/);
@@ -126,8 +142,14 @@ test('decrypt reproduces transformer vectors through the command line (aescbc, a
     let i = 0;
     for (const v of vectors.filter((_, n) => n % 4 === 0)) {
       const cfg = join(dir, `c${i++}.yaml`);
-      await writeFile(cfg, `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n${v.providers.map(providerYaml).join('')}`);
-      const r = await runCli(['decrypt', '-c', cfg, '--etcd-key', v.authenticatedData, '-o', 'raw', '--no-check', '--input-format', 'base64'], v.stored === '' ? '' : v.stored!);
+      await writeFile(
+        cfg,
+        `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n${v.providers.map(providerYaml).join('')}`,
+      );
+      const r = await runCli(
+        ['decrypt', '-c', cfg, '--etcd-key', v.authenticatedData, '-o', 'raw', '--no-check', '--input-format', 'base64'],
+        v.stored === '' ? '' : v.stored!,
+      );
       if (v.expect === 'ok') {
         assert.equal(r.code, 0, `${v.id}: ${r.err}`);
         assert.equal(toBase64(r.stdout), v.plaintext, v.id);
@@ -135,7 +157,11 @@ test('decrypt reproduces transformer vectors through the command line (aescbc, a
       } else {
         assert.equal(r.code, 1, v.id);
         const texts = [v.error, ...(v.errorAlternatives ?? [])].filter((t) => t !== undefined);
-        if (v.expect === 'error') assert.ok(texts.some((t) => r.err.includes(t!)), `${v.id}: ${r.err} vs ${texts.join(' | ')}`);
+        if (v.expect === 'error')
+          assert.ok(
+            texts.some((t) => r.err.includes(t!)),
+            `${v.id}: ${r.err} vs ${texts.join(' | ')}`,
+          );
       }
     }
   });
@@ -146,13 +172,31 @@ test('inspect: provider, key name and lengths of the captured values without any
   assert.equal(r.code, 0, r.err);
   const d = JSON.parse(r.out);
   assert.deepEqual(
-    { etcdKey: d.etcdKey, inputFormat: d.inputFormat, length: d.length, encrypted: d.encrypted, provider: d.provider, keyName: d.keyName, body: d.bodyLength, iv: d.ivLength, ct: d.ciphertextLength },
+    {
+      etcdKey: d.etcdKey,
+      inputFormat: d.inputFormat,
+      length: d.length,
+      encrypted: d.encrypted,
+      provider: d.provider,
+      keyName: d.keyName,
+      body: d.bodyLength,
+      iv: d.ivLength,
+      ct: d.ciphertextLength,
+    },
     { etcdKey: KEY, inputFormat: 'etcdctl', length: 183, encrypted: true, provider: 'aescbc', keyName: 'key1', body: 160, iv: 16, ct: 144 },
   );
   const p = await runCli(['inspect', `${CAPTURED}/etcdctl-get-identity.bin`]);
   const doc = parseYaml(p.out);
   assert.deepEqual(
-    { encrypted: doc.encrypted, encoding: doc.encoding, kind: doc.kind, apiVersion: doc.apiVersion, name: doc.name, namespace: doc.namespace, length: doc.length },
+    {
+      encrypted: doc.encrypted,
+      encoding: doc.encoding,
+      kind: doc.kind,
+      apiVersion: doc.apiVersion,
+      name: doc.name,
+      namespace: doc.namespace,
+      length: doc.length,
+    },
     { encrypted: false, encoding: 'protobuf', kind: 'Secret', apiVersion: 'v1', name: 'mysecret', namespace: 'default', length: 136 },
   );
 });
@@ -180,16 +224,33 @@ test('keygen output is accepted by the configuration parser', async () => {
 });
 
 test('property: inspect and decrypt on any bytes exit 0 or 1 with a K8sEncError message, never crash', async () => {
-  const prefixes = ['', 'k8s:enc:aescbc:v1:key1:', 'k8s:enc:aesgcm:v1:', 'k8s:enc:secretbox:v1:key1:', 'k8s:enc:kms:v1:k:', 'k8s:enc:kms:v2:k:', 'k8s\x00', '/registry/secrets/default/mysecret\n'];
+  const prefixes = [
+    '',
+    'k8s:enc:aescbc:v1:key1:',
+    'k8s:enc:aesgcm:v1:',
+    'k8s:enc:secretbox:v1:key1:',
+    'k8s:enc:kms:v1:k:',
+    'k8s:enc:kms:v2:k:',
+    'k8s\x00',
+    '/registry/secrets/default/mysecret\n',
+  ];
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 120 }), fc.constantFrom('auto', 'raw'), async (prefix, tail, fmt) => {
-      const input = Uint8Array.from([...utf8(prefix), ...tail]);
-      for (const argv of [['inspect', '--input-format', fmt], ['decrypt', '-c', CONFIG, '--etcd-key', KEY, '-o', 'raw', '--input-format', fmt]]) {
-        const r = await runCli(argv, input);
-        assert.ok(r.code === 0 || r.code === 1, `${argv[0]} exit ${r.code}: ${r.err}`);
-        assert.doesNotMatch(r.err, /internal error/);
-      }
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...prefixes),
+      fc.uint8Array({ maxLength: 120 }),
+      fc.constantFrom('auto', 'raw'),
+      async (prefix, tail, fmt) => {
+        const input = Uint8Array.from([...utf8(prefix), ...tail]);
+        for (const argv of [
+          ['inspect', '--input-format', fmt],
+          ['decrypt', '-c', CONFIG, '--etcd-key', KEY, '-o', 'raw', '--input-format', fmt],
+        ]) {
+          const r = await runCli(argv, input);
+          assert.ok(r.code === 0 || r.code === 1, `${argv[0]} exit ${r.code}: ${r.err}`);
+          assert.doesNotMatch(r.err, /internal error/);
+        }
+      },
+    ),
     { numRuns: 150 },
   );
 });

@@ -26,7 +26,9 @@ const CAPTURED_SECRET = 'cSNmGdfrr/IZeYN9npkl3F7/ScQcer2We9VxmM4X5ww=';
 
 function providerYaml(p: VectorProvider): string {
   if (p.type === 'identity') return '      - identity: {}\n';
-  const keys = p.keys!.map((k) => `            - name: ${JSON.stringify(k.name)}\n              secret: ${JSON.stringify(k.secret)}\n`).join('');
+  const keys = p
+    .keys!.map((k) => `            - name: ${JSON.stringify(k.name)}\n              secret: ${JSON.stringify(k.secret)}\n`)
+    .join('');
   return `      - ${p.type}:\n          keys:\n${keys}`;
 }
 
@@ -41,7 +43,13 @@ function capturedValue(file: string): Uint8Array {
 
 function secret(namespace: string, name: string, data: Record<string, string>): KubeObject {
   const b64 = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, uid: `uid-${name}`, creationTimestamp: '2024-01-02T03:04:05Z' }, data: b64, type: 'Opaque' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, uid: `uid-${name}`, creationTimestamp: '2024-01-02T03:04:05Z' },
+    data: b64,
+    type: 'Opaque',
+  };
 }
 
 interface Placed {
@@ -51,18 +59,33 @@ interface Placed {
   stale?: boolean;
 }
 
-test('get and verify agree over --endpoints, a snapshot and the member db, and with the vectors', { skip: etcdSkipReason(), timeout: 120_000 }, async () => {
+test('get and verify agree over --endpoints, a snapshot and the member db, and with the vectors', {
+  skip: etcdSkipReason(),
+  timeout: 120_000,
+}, async () => {
   const seen = new Set<string>();
   const positive = loadVectors(`${VECTOR_DIR}/positive.jsonl`).filter(
-    (v) => v.provider === 'aesgcm-32' && v.authenticatedData.startsWith('/registry/secrets/') && !seen.has(v.authenticatedData) && seen.add(v.authenticatedData),
+    (v) =>
+      v.provider === 'aesgcm-32' &&
+      v.authenticatedData.startsWith('/registry/secrets/') &&
+      !seen.has(v.authenticatedData) &&
+      seen.add(v.authenticatedData),
   );
   const gcm = positive[0]!.providers;
   // AD-free vectors (aescbc, secretbox, identity chains) can live anywhere: each gets its own CRD-style resource.
   const movable = [...loadVectors(`${VECTOR_DIR}/negative.jsonl`), ...loadVectors(`${VECTOR_DIR}/chains.jsonl`)].filter(
-    (v) => v.mode === 'chain' && v.op === 'read' && v.stored !== undefined && v.providers.every((p) => ['identity', 'aescbc', 'secretbox'].includes(p.type)),
+    (v) =>
+      v.mode === 'chain' &&
+      v.op === 'read' &&
+      v.stored !== undefined &&
+      v.providers.every((p) => ['identity', 'aescbc', 'secretbox'].includes(p.type)),
   );
   assert.ok(movable.length > 100);
-  const secretsProviders: VectorProvider[] = [...gcm, { type: 'aescbc', keys: [{ name: 'key1', secret: CAPTURED_SECRET }] }, { type: 'identity' }];
+  const secretsProviders: VectorProvider[] = [
+    ...gcm,
+    { type: 'aescbc', keys: [{ name: 'key1', secret: CAPTURED_SECRET }] },
+    { type: 'identity' },
+  ];
   const configText =
     'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n' +
     entryYaml(['secrets'], secretsProviders) +
@@ -89,8 +112,15 @@ test('get and verify agree over --endpoints, a snapshot and the member db, and w
     assert.ok(!taken.has(CAPTURED_KEY));
     await put({ key: CAPTURED_KEY, object: captured, stale: true }, capturedValue('etcdctl-get-aescbc.bin'));
     const plainObj = { ...JSON.parse(readFileSync(`${CAPTURED}/expected-identity.json`, 'utf8')) };
-    await put({ key: '/registry/secrets/default/mysecret-plain', object: plainObj, stale: true }, capturedValue('etcdctl-get-identity.bin'));
-    for (const [ns, name] of [['prod', 'db'], ['prod', 'tls'], ['kube-system', 'token']] as const) {
+    await put(
+      { key: '/registry/secrets/default/mysecret-plain', object: plainObj, stale: true },
+      capturedValue('etcdctl-get-identity.bin'),
+    );
+    for (const [ns, name] of [
+      ['prod', 'db'],
+      ['prod', 'tls'],
+      ['kube-system', 'token'],
+    ] as const) {
       const obj = secret(ns, name, { password: `pw-${name}`, note: 'real encoded Secret' });
       const key = `/registry/secrets/${ns}/${name}`;
       await put({ key, object: obj, stale: false }, await createTransformer(config, 'secrets').toStorage(encodeObject(obj), key));
@@ -99,7 +129,10 @@ test('get and verify agree over --endpoints, a snapshot and the member db, and w
 
     const snapshot = join(work, 'snapshot.db');
     await snapshotSave(etcd.endpoint, snapshot);
-    const sources = [['--endpoints', etcd.endpoint], ['--snapshot', snapshot]];
+    const sources = [
+      ['--endpoints', etcd.endpoint],
+      ['--snapshot', snapshot],
+    ];
     const live = await Promise.all([
       runCli(['verify', '-c', configPath, '-o', 'ndjson', ...sources[0]!]),
       runCli(['get', 'secrets', '-A', '-c', configPath, '-o', 'ndjson', ...sources[0]!]),
@@ -110,7 +143,10 @@ test('get and verify agree over --endpoints, a snapshot and the member db, and w
     sources.push(['--snapshot', db]);
     const runs = [live];
     for (const src of sources.slice(1)) {
-      runs.push([await runCli(['verify', '-c', configPath, '-o', 'ndjson', ...src]), await runCli(['get', 'secrets', '-A', '-c', configPath, '-o', 'ndjson', ...src])]);
+      runs.push([
+        await runCli(['verify', '-c', configPath, '-o', 'ndjson', ...src]),
+        await runCli(['get', 'secrets', '-A', '-c', configPath, '-o', 'ndjson', ...src]),
+      ]);
     }
     for (const [i, [verify, get]] of runs.entries()) {
       assert.equal(verify.code, 3, `${sources[i]}: vectors with expected errors make verify fail`);
@@ -121,11 +157,18 @@ test('get and verify agree over --endpoints, a snapshot and the member db, and w
       assert.equal(get.code, 3, 'the random vector plaintexts are not objects: some values failed');
     }
 
-    const lines = runs[0]![0].out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = runs[0]![0].out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const summary = lines.pop().summary;
     const records = new Map(lines.map((r) => [r.key, r]));
     assert.equal(records.size, placed.length);
-    assert.deepEqual(lines.map((r) => r.key), [...lines.map((r) => r.key)].sort((a, b) => Buffer.compare(utf8(a), utf8(b))), 'records in key order');
+    assert.deepEqual(
+      lines.map((r) => r.key),
+      [...lines.map((r) => r.key)].sort((a, b) => Buffer.compare(utf8(a), utf8(b))),
+      'records in key order',
+    );
     for (const p of placed) {
       const r = records.get(p.key)!;
       const v = p.vector;
@@ -152,9 +195,15 @@ test('get and verify agree over --endpoints, a snapshot and the member db, and w
     assert.equal(summary.keys, placed.length);
     assert.equal(summary.failed, lines.filter((r) => r.status === 'error').length);
 
-    const got = runs[0]![1].out.trim().split('\n').map((l) => JSON.parse(l));
+    const got = runs[0]![1].out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const objects = placed.filter((p) => p.object !== undefined).sort((a, b) => Buffer.compare(utf8(a.key), utf8(b.key)));
-    assert.deepEqual(got, objects.map((p) => p.object));
+    assert.deepEqual(
+      got,
+      objects.map((p) => p.object),
+    );
 
     // --for-restore --out: one private file per Secret that decodes.
     const out = join(work, 'restore');
@@ -165,7 +214,10 @@ test('get and verify agree over --endpoints, a snapshot and the member db, and w
     const file = join(out, 'prod', 'secrets', 'db.yaml');
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     const doc = parseYaml(await readFile(file, 'utf8'));
-    assert.deepEqual([doc.kind, doc.metadata.name, doc.metadata.namespace, doc.data], ['Secret', 'db', 'prod', secret('prod', 'db', { password: 'pw-db', note: 'real encoded Secret' }).data]);
+    assert.deepEqual(
+      [doc.kind, doc.metadata.name, doc.metadata.namespace, doc.data],
+      ['Secret', 'db', 'prod', secret('prod', 'db', { password: 'pw-db', note: 'real encoded Secret' }).data],
+    );
     assert.equal(doc.metadata.uid, undefined, 'server-set fields are dropped for restore');
   } finally {
     await etcd.stop();

@@ -80,7 +80,10 @@ test('kubectl-style flags: -n=ns, -oyaml, --flag=value; unknown flags are usage 
   assert.equal(p.values.namespace, 'kube-system');
   assert.equal(p.values.output, 'yaml');
   assert.deepEqual(p.positionals, ['secrets', '-x']);
-  assert.throws(() => parseCommandArgs('get', ['--nope'], opts), (e: UsageError) => e instanceof UsageError && /--nope/.test(e.message));
+  assert.throws(
+    () => parseCommandArgs('get', ['--nope'], opts),
+    (e: UsageError) => e instanceof UsageError && /--nope/.test(e.message),
+  );
 });
 
 test('keygen prints a valid EncryptionConfiguration with a fresh 32-byte key', async () => {

@@ -61,9 +61,27 @@ test('decrypt with a wrong aescbc key that passes the padding: "key most likely 
 
 test('verify says the same of such a value', async () => {
   const { decodeReport } = await import('../src/value/reader.ts');
-  const r = decodeReport({ key: KEY, resource: 'secrets', status: 'ok', provider: 'aescbc', keyName: 'key1', stale: false, error: null, data: new Uint8Array([1, 2, 3, 4]) });
+  const r = decodeReport({
+    key: KEY,
+    resource: 'secrets',
+    status: 'ok',
+    provider: 'aescbc',
+    keyName: 'key1',
+    stale: false,
+    error: null,
+    data: new Uint8Array([1, 2, 3, 4]),
+  });
   assert.equal(r.status, 'error');
   assert.match(r.error!, /most likely wrong/);
-  const plain = decodeReport({ key: KEY, resource: 'secrets', status: 'plaintext', provider: 'identity', keyName: null, stale: false, error: null, data: new Uint8Array([1, 2, 3, 4]) });
+  const plain = decodeReport({
+    key: KEY,
+    resource: 'secrets',
+    status: 'plaintext',
+    provider: 'identity',
+    keyName: null,
+    stale: false,
+    error: null,
+    data: new Uint8Array([1, 2, 3, 4]),
+  });
   assert.doesNotMatch(plain.error!, /key/);
 });

@@ -11,7 +11,7 @@ const CONFIG = ['-c', 'vectors/sample/encryption-config.yaml'];
 const KEY = ['--etcd-key', '/registry/secrets/default/db'];
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-test('encrypt merges a Secret\'s stringData into data (stringData wins), stores no stringData, and says so', async () => {
+test("encrypt merges a Secret's stringData into data (stringData wins), stores no stringData, and says so", async () => {
   const manifest = [
     'apiVersion: v1',
     'kind: Secret',

@@ -63,18 +63,24 @@ test('a KMS v1 plugin that is down is asked once: its other values fail at once'
   const dir = await mkdtemp(join(tmpdir(), 'k8s-enc-kms-down-'));
   try {
     const config = join(dir, 'kms.yaml');
-    await writeFile(config, [
-      'apiVersion: apiserver.config.k8s.io/v1',
-      'kind: EncryptionConfiguration',
-      'resources:',
-      '  - resources: [secrets]',
-      '    providers:',
-      `      - kms: {name: vault, endpoint: unix://${join(dir, 'missing.sock')}, timeout: 1s, cachesize: 10}`,
-      '',
-    ].join('\n'));
+    await writeFile(
+      config,
+      [
+        'apiVersion: apiserver.config.k8s.io/v1',
+        'kind: EncryptionConfiguration',
+        'resources:',
+        '  - resources: [secrets]',
+        '    providers:',
+        `      - kms: {name: vault, endpoint: unix://${join(dir, 'missing.sock')}, timeout: 1s, cachesize: 10}`,
+        '',
+      ].join('\n'),
+    );
     // KMS v1 values: prefix, 2-byte DEK length, encrypted DEK, data (each with its own DEK).
-    const kmsValue = (i: number) => Buffer.concat([Buffer.from('k8s:enc:kms:v1:vault:'), Buffer.from([0, 4]), Buffer.from([1, 2, 3, i]), Buffer.alloc(40, i)]);
-    const kms = await craftSnapshot([1, 2, 3, 4, 5, 6].map((i) => [`/registry/secrets/default/s${i}`, kmsValue(i)] as [string, Uint8Array]));
+    const kmsValue = (i: number) =>
+      Buffer.concat([Buffer.from('k8s:enc:kms:v1:vault:'), Buffer.from([0, 4]), Buffer.from([1, 2, 3, i]), Buffer.alloc(40, i)]);
+    const kms = await craftSnapshot(
+      [1, 2, 3, 4, 5, 6].map((i) => [`/registry/secrets/default/s${i}`, kmsValue(i)] as [string, Uint8Array]),
+    );
     try {
       const started = Date.now();
       const r = await runCli(['verify', '--snapshot', kms.snapshot, '-c', config]);

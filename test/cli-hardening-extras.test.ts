@@ -38,10 +38,17 @@ test('verify --failures-only prints only the failed records; the summary still c
     const all = await runCli(['verify', ...src, '-o', 'ndjson']);
     const only = await runCli(['verify', ...src, '-o', 'ndjson', '--failures-only']);
     assert.equal(only.code, all.code);
-    const recs = (r: string) => r.trim().split('\n').map((l) => JSON.parse(l) as { status?: string; summary?: unknown });
+    const recs = (r: string) =>
+      r
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { status?: string; summary?: unknown });
     const failed = recs(all.out).filter((r) => r.status === 'error');
     assert.ok(failed.length > 0);
-    assert.deepEqual(recs(only.out).filter((r) => r.summary === undefined), failed);
+    assert.deepEqual(
+      recs(only.out).filter((r) => r.summary === undefined),
+      failed,
+    );
     assert.deepEqual(recs(only.out).at(-1), recs(all.out).at(-1), 'same summary');
     for (const workers of ['1', '2']) {
       const table = await runCli(['verify', ...src, '--failures-only', '--workers', workers]);
@@ -55,7 +62,12 @@ test('verify --failures-only prints only the failed records; the summary still c
 test('progress: a total and an ETA once the total is known', async () => {
   let now = 0;
   const err: string[] = [];
-  const io: CliIo = { stdout: { write: () => {} }, stderr: { write: (c) => void err.push(String(c)) }, readStdin: async () => new Uint8Array(), stderrIsTTY: true };
+  const io: CliIo = {
+    stdout: { write: () => {} },
+    stderr: { write: (c) => void err.push(String(c)) },
+    readStdin: async () => new Uint8Array(),
+    stderrIsTTY: true,
+  };
   const p = startProgress(io, 'verifying', () => now);
   p.setTotal!(400);
   for (let i = 0; i < 100; i++) p.tick();

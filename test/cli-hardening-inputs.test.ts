@@ -66,12 +66,19 @@ test('--cert without --key and the reverse are usage errors; swapped or mismatch
   try {
     const tls = makeTestCertificates(dir);
     const ep = ['--endpoints', 'https://127.0.0.1:1'];
-    for (const args of [['--cert', tls.cert], ['--key', tls.key]]) {
+    for (const args of [
+      ['--cert', tls.cert],
+      ['--key', tls.key],
+    ]) {
       const r = await runCli(['verify', ...ep, ...CONFIG, '--cacert', tls.cacert, ...args]);
       assert.equal(r.code, 2, r.err);
       assert.match(r.err, /--cert and --key go together/);
     }
-    for (const [cert, key] of [[tls.key, tls.cert], [tls.cert, join(dir, 'ca.key')], [tls.cacert, tls.cacert]]) {
+    for (const [cert, key] of [
+      [tls.key, tls.cert],
+      [tls.cert, join(dir, 'ca.key')],
+      [tls.cacert, tls.cacert],
+    ]) {
       const r = await runCli(['verify', ...ep, ...CONFIG, '--cacert', tls.cacert, '--cert', cert!, '--key', key!]);
       assert.equal(r.code, 1, r.err);
       clean(r.err);
@@ -84,8 +91,10 @@ test('--cert without --key and the reverse are usage errors; swapped or mismatch
 
 test('output to a full device (> /dev/full): a clear error, exit 1, no stack trace', async () => {
   const full = await new Promise<{ code: number | null; err: string }>((resolve) => {
-    execFile('sh', ['-c', `"${process.execPath}" bin/k8s-enc.js get secrets -A --snapshot ${SNAPSHOT} ${CONFIG.join(' ')} > /dev/full`], (e, _out, err) =>
-      resolve({ code: e === null ? 0 : (e as { code: number }).code, err }),
+    execFile(
+      'sh',
+      ['-c', `"${process.execPath}" bin/k8s-enc.js get secrets -A --snapshot ${SNAPSHOT} ${CONFIG.join(' ')} > /dev/full`],
+      (e, _out, err) => resolve({ code: e === null ? 0 : (e as { code: number }).code, err }),
     );
   });
   assert.equal(full.code, 1, full.err);

@@ -55,13 +55,20 @@ test('verify table, get errors and -o name escape control characters in keys, na
   noRawControls(one.err, 'get NAME stderr');
   // ndjson stays exact JSON: its escapes are JSON's.
   const nd = await runCli(['verify', ...snap.args, '-o', 'ndjson']);
-  const keys = nd.out.trim().split('\n').slice(0, -1).map((l) => (JSON.parse(l) as { key: string }).key);
+  const keys = nd.out
+    .trim()
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => (JSON.parse(l) as { key: string }).key);
   assert.ok(keys.includes(`/registry/secrets/default/${NASTY}`));
 });
 
 test('verify and get agree on a key with more segments than a name (/registry/secrets/default/a/b)', { skip }, async () => {
   const v = await runCli(['verify', ...snap.args, '-o', 'ndjson']);
-  const rec = v.out.trim().split('\n').map((l) => JSON.parse(l) as { key?: string; status: string; provider: string; resource: string })
+  const rec = v.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { key?: string; status: string; provider: string; resource: string })
     .find((r) => r.key === '/registry/secrets/default/a/b');
   assert.deepEqual([rec?.status, rec?.provider, rec?.resource], ['ok', 'aesgcm', 'secrets'], JSON.stringify(rec));
   const g = await runCli(['get', 'secrets', '-A', ...snap.args, '-o', 'name']);

@@ -46,7 +46,14 @@ test('etcdctl -w json with count 0: says etcdctl found no key', async () => {
 
 test('etcdctl output of several keys (--prefix): -w json decrypts each, text says how', async () => {
   const other = '/registry/secrets/default/other';
-  const json = JSON.stringify({ header: { revision: 9 }, kvs: [{ key: b64(KEY), value: b64(value) }, { key: b64(other), value: b64(value) }], count: 2 });
+  const json = JSON.stringify({
+    header: { revision: 9 },
+    kvs: [
+      { key: b64(KEY), value: b64(value) },
+      { key: b64(other), value: b64(value) },
+    ],
+    count: 2,
+  });
   const r = await runCli(['decrypt', '-c', CONFIG], json);
   assert.equal(r.code, 0, r.err);
   const list = parseYaml(r.out) as { kind: string; items: unknown[] };
@@ -60,7 +67,7 @@ test('etcdctl output of several keys (--prefix): -w json decrypts each, text say
   assert.equal(raw.code, 2, '-o raw prints one value');
 });
 
-test('a resource the configuration does not cover: said so, with the value\'s provider and key', async () => {
+test("a resource the configuration does not cover: said so, with the value's provider and key", async () => {
   await withTemp(async (dir) => {
     const cfg = join(dir, 'c.yaml');
     const config = readFileSync(CONFIG, 'utf8').replace(/- secrets/, '- configmaps');
@@ -81,7 +88,10 @@ test('"or it was copied from another etcd key" only when an aesgcm key is config
   assert.match(noGcm.err, /no aesgcm provider/);
   await withTemp(async (dir) => {
     const cfg = join(dir, 'gcm.yaml');
-    await writeFile(cfg, `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - aesgcm: {keys: [{name: key1, secret: ${b64(Buffer.alloc(32, 1))}}]}\n`);
+    await writeFile(
+      cfg,
+      `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - aesgcm: {keys: [{name: key1, secret: ${b64(Buffer.alloc(32, 1))}}]}\n`,
+    );
     const gcm = await runCli(['decrypt', '-c', cfg, '--etcd-key', KEY, '--input-format', 'raw'], gcmValue);
     assert.equal(gcm.code, 1);
     assert.match(gcm.err, /copied from another etcd key/);
@@ -95,12 +105,26 @@ test('an unreachable etcd: no empty "Resolution note:"', async () => {
   assert.doesNotMatch(r.err, /Resolution note:\s*(\n|$)/);
 });
 
-test('https://127.0.0.1: no DEP0123 warning about an IP address as TLS server name', { skip: etcdSkipReason(), timeout: 60_000 }, async () => {
+test('https://127.0.0.1: no DEP0123 warning about an IP address as TLS server name', {
+  skip: etcdSkipReason(),
+  timeout: 60_000,
+}, async () => {
   const etcd = await startEtcd({ tls: true });
   try {
     const tls = etcd.tls!;
     const r = await promisify(execFile)(process.execPath, [
-      'bin/k8s-enc.js', 'verify', '--endpoints', etcd.endpoint, '--cacert', tls.cacert, '--cert', tls.cert, '--key', tls.key, '-c', CONFIG,
+      'bin/k8s-enc.js',
+      'verify',
+      '--endpoints',
+      etcd.endpoint,
+      '--cacert',
+      tls.cacert,
+      '--cert',
+      tls.cert,
+      '--key',
+      tls.key,
+      '-c',
+      CONFIG,
     ]).catch((e: { stderr: string; code: number }) => e);
     assert.doesNotMatch(r.stderr, /DEP0123|DeprecationWarning/);
     assert.match(r.stderr, /no keys under/, 'it did talk to the empty etcd');

@@ -55,7 +55,10 @@ test('--out: objects that cannot be written are skipped and named; all others ar
   const longest = written.filter((f) => f.startsWith(join('default', 'secrets', 'mmm')));
   assert.equal(longest.length, 1, 'a 253-character name is written under a shortened file name');
   assert.ok(Buffer.byteLength(longest[0]!.split('/').pop()!) <= 255);
-  assert.equal((parseYaml(await readFile(join(out, longest[0]!), 'utf8')) as { metadata: { name: string } }).metadata.name, 'm'.repeat(253));
+  assert.equal(
+    (parseYaml(await readFile(join(out, longest[0]!), 'utf8')) as { metadata: { name: string } }).metadata.name,
+    'm'.repeat(253),
+  );
   assert.match(r.err, /\/registry\/secrets\/default\/longest.*shortened|shortened.*\/registry\/secrets\/default\/longest/);
   assert.ok(written.includes(join('zz', 'secrets', 'ok1.yaml')), 'objects after the bad ones are written');
   for (const key of ['/registry/secrets/default/..', '/registry/secrets/default/a/b', '/registry/secrets/evil/x']) {
@@ -71,7 +74,9 @@ test('--out: two keys holding objects of the same name give two files, and the c
   assert.equal(r.code, 0, r.err);
   const written = await files(join(out, 'zz', 'secrets'));
   assert.equal(written.length, 3, written.join(' '));
-  const values = await Promise.all(written.map(async (f) => (parseYaml(await readFile(join(out, 'zz', 'secrets', f), 'utf8')) as { data: { v: string } }).data.v));
+  const values = await Promise.all(
+    written.map(async (f) => (parseYaml(await readFile(join(out, 'zz', 'secrets', f), 'utf8')) as { data: { v: string } }).data.v),
+  );
   assert.ok(values.includes(Buffer.from('second').toString('base64')));
   assert.ok(values.includes(Buffer.from('value of dup').toString('base64')));
   assert.match(r.err, /\/registry\/secrets\/zz\/dup2.*\/registry\/secrets\/zz\/dup1/s);
@@ -98,7 +103,9 @@ test('--out: a symlinked folder planted inside DIR is never followed; wider fold
   assert.match(r.err, /wrote 0 objects/);
 });
 
-test('--out: stale temp files of earlier runs are removed; files already there that this run did not write are listed', { skip }, async () => {
+test('--out: stale temp files of earlier runs are removed; files already there that this run did not write are listed', {
+  skip,
+}, async () => {
   const out = join(work, 'stale');
   const dir = join(out, 'zz', 'secrets');
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -51,7 +51,10 @@ let snap: CraftedSnapshot;
 before(async () => {
   if (skip !== false) return;
   snap = await craftSnapshot([
-    ['/registry/secrets/prod/token', secret('prod', 'token', { metadata: { ...deployment.metadata, name: 'token', uid: 'u2' }, status: { x: 1 } })],
+    [
+      '/registry/secrets/prod/token',
+      secret('prod', 'token', { metadata: { ...deployment.metadata, name: 'token', uid: 'u2' }, status: { x: 1 } }),
+    ],
   ]);
 });
 after(async () => snap?.remove());
@@ -65,7 +68,18 @@ test('get --for-restore drops them too, on every output path; --keep-owner-refer
         assert.ok(!r.out.includes(gone), `-o ${o}: ${gone} dropped`);
       }
       assert.ok(r.out.includes('team'));
-      const keep = await runCli(['get', 'secrets', '-A', ...snap.args, '--for-restore', '--keep-owner-references', '-o', o, '--workers', workers]);
+      const keep = await runCli([
+        'get',
+        'secrets',
+        '-A',
+        ...snap.args,
+        '--for-restore',
+        '--keep-owner-references',
+        '-o',
+        o,
+        '--workers',
+        workers,
+      ]);
       assert.equal(keep.code, 0, keep.err);
       assert.ok(keep.out.includes('ownerReferences') && keep.out.includes(owner.uid), `-o ${o}: kept on request`);
       assert.ok(!keep.out.includes('finalizers'));

@@ -15,10 +15,13 @@ import { referenceGoStdBase64 } from './support/base64-reference.ts';
 test('property: the bounded-memory base64 decoder equals the earlier one on any text', () => {
   const alphabet = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n -_.é\0'.split(''));
   fc.assert(
-    fc.property(fc.array(alphabet, { maxLength: 64 }).map((a) => a.join('')), (s) => {
-      assert.deepEqual(decodeGoStdBase64(s), referenceGoStdBase64(s), JSON.stringify(s));
-      assert.deepEqual(decodeGoStdBase64(Buffer.from(s)), referenceGoStdBase64(s));
-    }),
+    fc.property(
+      fc.array(alphabet, { maxLength: 64 }).map((a) => a.join('')),
+      (s) => {
+        assert.deepEqual(decodeGoStdBase64(s), referenceGoStdBase64(s), JSON.stringify(s));
+        assert.deepEqual(decodeGoStdBase64(Buffer.from(s)), referenceGoStdBase64(s));
+      },
+    ),
     { numRuns: 20_000 },
   );
   fc.assert(
@@ -43,7 +46,9 @@ test('160 MB of base64 on stdin: inspect answers within a 320 MB heap, no V8 abo
   Buffer.from('k8s:enc:aescbc:v1:key1:').copy(value);
   const text = Buffer.from(value.toString('base64') + '\n');
   const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=320', 'bin/k8s-enc.js', 'inspect', '-o', 'json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=320', 'bin/k8s-enc.js', 'inspect', '-o', 'json'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

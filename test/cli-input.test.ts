@@ -36,7 +36,9 @@ test('raw, hex and base64 forms of the captured value are detected', () => {
   assert.deepEqual(parseValueInput(utf8(toHex(aescbcValue) + '\n')), { value: aescbcValue, format: 'hex' });
   assert.deepEqual(parseValueInput(utf8(toBase64(aescbcValue) + '\n')), { value: aescbcValue, format: 'base64' });
   // The 1.8 capture (docs/FORMATS.md#the-captured-18-secret) is often pasted as hex in lines; whitespace between them is allowed.
-  const lines = toHex(aescbcValue).match(/.{1,64}/g)!.join('\n');
+  const lines = toHex(aescbcValue)
+    .match(/.{1,64}/g)!
+    .join('\n');
   assert.deepEqual(parseValueInput(utf8(lines)).value, aescbcValue);
 });
 
@@ -47,7 +49,10 @@ test('etcdctl -w json output carries key and value in base64', () => {
   assert.equal(fromUtf8(r.key!), KEY);
   assert.deepEqual(r.value, aescbcValue);
   const two = { kvs: [doc.kvs[0], doc.kvs[0]] };
-  assert.throws(() => parseValueInput(utf8(JSON.stringify(two))), (e: K8sEncError) => e.code === 'ERR_INPUT');
+  assert.throws(
+    () => parseValueInput(utf8(JSON.stringify(two))),
+    (e: K8sEncError) => e.code === 'ERR_INPUT',
+  );
 });
 
 test('a JSON-stored object (CRDs) stays a raw value', () => {
@@ -65,7 +70,11 @@ test('explicit formats override detection and fail clearly', () => {
     ['abc', 'base64'],
     ['k8s:enc:aescbc:v1:key1:xx', 'etcdctl'],
   ] as const) {
-    assert.throws(() => parseValueInput(utf8(input), fmt), (e: K8sEncError) => e.code === 'ERR_INPUT', `${fmt} ${input}`);
+    assert.throws(
+      () => parseValueInput(utf8(input), fmt),
+      (e: K8sEncError) => e.code === 'ERR_INPUT',
+      `${fmt} ${input}`,
+    );
   }
 });
 
@@ -103,7 +112,11 @@ test('value prefixes: provider and key name without any key', () => {
   assert.equal(p.body.length, 183 - 'k8s:enc:aescbc:v1:key1:'.length);
   assert.deepEqual(parseValuePrefix(identityValue), { kind: 'plaintext', encoding: 'protobuf' });
   assert.deepEqual(parseValuePrefix(utf8('{"a":1}')), { kind: 'plaintext', encoding: 'json' });
-  assert.deepEqual(parseValuePrefix(utf8('k8s:enc')), { kind: 'plaintext', encoding: 'opaque' }, 'k8s:enc is plaintext (docs/FORMATS.md#values-in-etcd)');
+  assert.deepEqual(
+    parseValuePrefix(utf8('k8s:enc')),
+    { kind: 'plaintext', encoding: 'opaque' },
+    'k8s:enc is plaintext (docs/FORMATS.md#values-in-etcd)',
+  );
   assert.deepEqual(parseValuePrefix(utf8('k8s:enc:aescbc:v2:key1:abc')), { kind: 'unknown', prefix: 'k8s:enc:aescbc:v2:key1:abc' });
 });
 

@@ -45,7 +45,10 @@ test('resolveResource gives the qualified name EncryptionConfiguration uses', ()
 });
 
 test('names and namespaces with a slash are refused', () => {
-  assert.throws(() => etcdKeyPrefix('secrets', { namespace: 'a/b' }), (e: K8sEncError) => e.code === 'ERR_USAGE');
+  assert.throws(
+    () => etcdKeyPrefix('secrets', { namespace: 'a/b' }),
+    (e: K8sEncError) => e.code === 'ERR_USAGE',
+  );
   assert.throws(() => etcdKeyPrefix('secrets', { namespace: 'a', name: '../x' }), K8sEncError);
 });
 
@@ -58,7 +61,10 @@ test('etcd keys parse back to resource, namespace, name', () => {
     ['/registry/deployments/kube-system/coredns', { resource: 'deployments.apps', namespace: 'kube-system', name: 'coredns' }],
     ['/registry/ingress/a/b', { resource: 'ingresses.networking.k8s.io', namespace: 'a', name: 'b' }],
     ['/registry/namespaces/default', { resource: 'namespaces', name: 'default' }],
-    ['/registry/apiextensions.k8s.io/customresourcedefinitions/x.y.z', { resource: 'customresourcedefinitions.apiextensions.k8s.io', name: 'x.y.z' }],
+    [
+      '/registry/apiextensions.k8s.io/customresourcedefinitions/x.y.z',
+      { resource: 'customresourcedefinitions.apiextensions.k8s.io', name: 'x.y.z' },
+    ],
     ['/registry/awesome.bears.com/pandas/zoo/p1', { resource: 'pandas.awesome.bears.com', namespace: 'zoo', name: 'p1' }],
     ['/registry/awesome.bears.com/pandas/p1', { resource: 'pandas.awesome.bears.com', name: 'p1' }],
     ['/registry/ranges/serviceips', { resource: 'serviceipallocations', name: 'serviceips' }],
@@ -89,7 +95,10 @@ test('property: etcdKeyPrefix and parseEtcdKey are inverse for names without a s
 });
 
 test('property: parseEtcdKey never throws on any string', () => {
-  fc.assert(fc.property(fc.string(), (k) => void parseEtcdKey('/registry/' + k)), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.string(), (k) => void parseEtcdKey('/registry/' + k)),
+    { numRuns: 300 },
+  );
 });
 
 test('etcd prefix normalisation follows path.Join', () => {

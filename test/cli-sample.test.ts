@@ -15,9 +15,12 @@ import { runCli } from './support/cli-io.ts';
 const SNAPSHOT = 'vectors/sample/snapshot.db';
 const CONFIG = 'vectors/sample/encryption-config.yaml';
 const SOURCE = ['--snapshot', SNAPSHOT, '-c', CONFIG];
-const expected: { key: string; resource: string; writtenWith: 'key1' | 'key2' | 'plaintext'; object: { metadata: { namespace: string } } }[] = JSON.parse(
-  readFileSync('vectors/sample/expected.json', 'utf8'),
-);
+const expected: {
+  key: string;
+  resource: string;
+  writtenWith: 'key1' | 'key2' | 'plaintext';
+  object: { metadata: { namespace: string } };
+}[] = JSON.parse(readFileSync('vectors/sample/expected.json', 'utf8'));
 const objectsOf = (resource: string, ns?: string) =>
   expected.filter((e) => e.resource === resource && (ns === undefined || e.object.metadata.namespace === ns)).map((e) => e.object);
 
@@ -25,7 +28,13 @@ test('get over the sample snapshot returns exactly the objects written, in key o
   for (const resource of ['secrets', 'configmaps']) {
     const r = await runCli(['get', resource, '-A', '-o', 'ndjson', ...SOURCE]);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(r.out.trim().split('\n').map((l) => JSON.parse(l)), objectsOf(resource));
+    assert.deepEqual(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+      objectsOf(resource),
+    );
   }
   const yaml = await runCli(['get', 'secret', '-n', 'team-a', ...SOURCE]);
   assert.equal(yaml.code, 0, yaml.err);
@@ -46,7 +55,10 @@ test('get over the sample snapshot returns exactly the objects written, in key o
 test('verify over the sample: provider, key and stale per value as written', async () => {
   const r = await runCli(['verify', '-o', 'ndjson', ...SOURCE]);
   assert.equal(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = lines.pop().summary;
   const want = expected.map((e) => ({
     key: e.key,
@@ -61,7 +73,13 @@ test('verify over the sample: provider, key and stale per value as written', asy
   assert.deepEqual(lines, want);
   assert.deepEqual(
     [summary.keys, summary.ok, summary.plaintext, summary.failed, summary.stale],
-    [expected.length, expected.filter((e) => e.writtenWith !== 'plaintext').length, expected.filter((e) => e.writtenWith === 'plaintext').length, 0, expected.filter((e) => e.writtenWith !== 'key1').length],
+    [
+      expected.length,
+      expected.filter((e) => e.writtenWith !== 'plaintext').length,
+      expected.filter((e) => e.writtenWith === 'plaintext').length,
+      0,
+      expected.filter((e) => e.writtenWith !== 'key1').length,
+    ],
   );
 });
 
@@ -81,7 +99,11 @@ test('subprocess: the bin shim runs the main job; verify with swapped keys exits
       (e: { code: number; stdout: string }) => e,
     );
     assert.equal(err.code, 3);
-    const recs = err.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.key !== undefined);
+    const recs = err.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.key !== undefined);
     for (const e of expected) {
       const rec = recs.find((r) => r.key === e.key);
       if (e.writtenWith === 'plaintext') assert.equal(rec.status, 'plaintext');

@@ -36,7 +36,10 @@ describe('kind and apiVersion', () => {
       decodeError(`kind: EncryptionConfig\napiVersion: apiserver.config.k8s.io/v1\n${BODY}`),
       /^no kind "EncryptionConfig" is registered for version "apiserver.config.k8s.io\/v1" in scheme /,
     );
-    assert.match(decodeError(`kind: EncryptionConfiguration\napiVersion: v1\n${BODY}`), /^no kind "EncryptionConfiguration" is registered for version "v1" /);
+    assert.match(
+      decodeError(`kind: EncryptionConfiguration\napiVersion: v1\n${BODY}`),
+      /^no kind "EncryptionConfiguration" is registered for version "v1" /,
+    );
   });
   it('missing kind or apiVersion quotes the whole file', () => {
     const noVersion = `kind: EncryptionConfiguration\n${BODY}`;
@@ -44,10 +47,12 @@ describe('kind and apiVersion', () => {
     assert.equal(decodeError('# only a comment\n'), `Object 'Kind' is missing in '# only a comment\n'`);
   });
   it('the quoted file never shows key secrets', () => {
-    const text = 'apiVersion: v1\nresources:\n- resources: [secrets]\n  providers: [{aescbc: {keys: [{name: k, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}}]\n';
+    const text =
+      'apiVersion: v1\nresources:\n- resources: [secrets]\n  providers: [{aescbc: {keys: [{name: k, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}}]\n';
     const message = decodeError(text);
     assert.equal(message, `Object 'Kind' is missing in '${text.replace('c2VjcmV0IGlzIHNlY3VyZQ==', 'REDACTED')}'`);
-    const json = '{"apiVersion": "v1", "resources": [{"providers": [{"secretbox": {"keys": [{"secret": "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="}]}}]}]}';
+    const json =
+      '{"apiVersion": "v1", "resources": [{"providers": [{"secretbox": {"keys": [{"secret": "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="}]}}]}]}';
     assert.ok(!decodeError(json).includes('YWJj'));
   });
   it('kind and apiVersion are found case-insensitively, then strict decoding rejects the spelling', () => {
@@ -77,9 +82,13 @@ describe('strict decoding', () => {
       'strict decoding error: unknown field "resources[0].providers[0].kms.configfile"',
     );
   });
-  it('duplicate keys: go-yaml\'s complaint for YAML, sigs.k8s.io/json\'s for JSON', () => {
-    assert.equal(decodeError(`${HEAD}kind: EncryptionConfiguration\n${BODY}`), 'strict decoding error: yaml: unmarshal errors:\n  line 3: key "kind" already set in map');
-    const json = '{"kind":"EncryptionConfiguration","apiVersion":"apiserver.config.k8s.io/v1","kind":"EncryptionConfiguration","resources":[]}';
+  it("duplicate keys: go-yaml's complaint for YAML, sigs.k8s.io/json's for JSON", () => {
+    assert.equal(
+      decodeError(`${HEAD}kind: EncryptionConfiguration\n${BODY}`),
+      'strict decoding error: yaml: unmarshal errors:\n  line 3: key "kind" already set in map',
+    );
+    const json =
+      '{"kind":"EncryptionConfiguration","apiVersion":"apiserver.config.k8s.io/v1","kind":"EncryptionConfiguration","resources":[]}';
     assert.equal(decodeError(json), 'strict decoding error: duplicate field "kind"');
   });
   it('type mismatches win over strict errors and name the Go field', () => {
@@ -93,7 +102,8 @@ describe('strict decoding', () => {
     );
   });
   it('YAML 1.1 scalars as go-yaml v2 reads them: `yes` is a bool, quoted "yes" a string', () => {
-    const withName = (name: string) => `${HEAD}resources:\n- resources: [secrets]\n  providers: [{aescbc: {keys: [{name: ${name}, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}}]\n`;
+    const withName = (name: string) =>
+      `${HEAD}resources:\n- resources: [secrets]\n  providers: [{aescbc: {keys: [{name: ${name}, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}}]\n`;
     assert.equal(
       decodeError(withName('yes')),
       'json: cannot unmarshal bool into Go struct field Key.resources.providers.aescbc.keys.name of type string',
@@ -106,16 +116,23 @@ describe('strict decoding', () => {
     assert.equal(keys.keys[0]!.name, 'yes');
   });
   it('KMS timeouts are Go duration strings', () => {
-    const withTimeout = (t: string) => `${HEAD}resources:\n- resources: [secrets]\n  providers: [{kms: {name: k, endpoint: "unix:///k", timeout: ${t}}}]\n`;
-    assert.equal(decodeError(withTimeout('5')), 'json: cannot unmarshal number into Go struct field KMSConfiguration.resources.providers.kms.timeout of type string');
+    const withTimeout = (t: string) =>
+      `${HEAD}resources:\n- resources: [secrets]\n  providers: [{kms: {name: k, endpoint: "unix:///k", timeout: ${t}}}]\n`;
+    assert.equal(
+      decodeError(withTimeout('5')),
+      'json: cannot unmarshal number into Go struct field KMSConfiguration.resources.providers.kms.timeout of type string',
+    );
     assert.equal(decodeError(withTimeout('abc')), 'time: invalid duration "abc"');
     assert.equal(decodeError(withTimeout('5 s')), 'time: unknown unit " s" in duration "5 s"');
     const c = parseEncryptionConfig(withTimeout('1m1.5s'));
     assert.equal((c.resources[0]!.providers[0] as { timeoutMs: number }).timeoutMs, 61_500);
   });
-  it('JSON input goes through Go\'s JSON syntax check', () => {
+  it("JSON input goes through Go's JSON syntax check", () => {
     assert.equal(decodeError('{"kind":'), "couldn't get version/kind; json parse error: unexpected end of JSON input");
-    assert.equal(decodeError("{'kind': 1}"), "couldn't get version/kind; json parse error: invalid character '\\'' looking for beginning of object key string");
+    assert.equal(
+      decodeError("{'kind': 1}"),
+      "couldn't get version/kind; json parse error: invalid character '\\'' looking for beginning of object key string",
+    );
   });
   it('JSON and YAML spellings of one config give the same result', () => {
     const path = 'vectors/encryption-configs/pkg/server/options/encryptionconfig/testdata/valid-configs/aes/aes-cbc-multiple-keys.json';
@@ -186,7 +203,10 @@ describe('resources', () => {
     assert.equal(types('secrets.batch'), null);
 
     const everything = parseEncryptionConfig(`${HEAD}resources:\n- resources: ["*.*"]\n  providers: [identity: {}]\n`);
-    assert.deepEqual(providersForResource(everything, 'pandas.awesome.bears.example')?.map((p) => p.type), ['identity']);
+    assert.deepEqual(
+      providersForResource(everything, 'pandas.awesome.bears.example')?.map((p) => p.type),
+      ['identity'],
+    );
   });
 
   it('a hand-built config with a masked rule fails at lookup like the apiserver at start-up', () => {
@@ -229,12 +249,22 @@ describe('robustness: any input gives a config or a K8sEncError', () => {
     fc.assert(fc.property(mutated, attempt), { numRuns: 300 });
   });
   it('arbitrary JSON shapes under the right kind', () => {
-    const config = fc.record({ kind: fc.constant('EncryptionConfiguration'), apiVersion: fc.constant('apiserver.config.k8s.io/v1'), resources: fc.jsonValue() });
-    fc.assert(fc.property(config, (c) => attempt(JSON.stringify(c))), { numRuns: 300 });
+    const config = fc.record({
+      kind: fc.constant('EncryptionConfiguration'),
+      apiVersion: fc.constant('apiserver.config.k8s.io/v1'),
+      resources: fc.jsonValue(),
+    });
+    fc.assert(
+      fc.property(config, (c) => attempt(JSON.stringify(c))),
+      { numRuns: 300 },
+    );
   });
   it('alias bombs end with an error, not a hang', () => {
     let yaml = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i < 9; i++) yaml += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i < 9; i++)
+      yaml += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     assert.equal(decodeError(yaml), 'yaml: document contains excessive aliasing');
   });
 });

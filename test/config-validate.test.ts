@@ -42,12 +42,14 @@ describe('resource lists', () => {
       entry('[secrets, configmaps, secrets]', '[identity: {}]'),
       'resources[0].resources: Invalid value: ["secrets","configmaps","secrets"]: the same resource cannot be specified multiple times',
     ));
-  const overlap =
-    "using overlapping resources such as 'secrets' and '*.' in the same resource list is not allowed as they will be masked";
+  const overlap = "using overlapping resources such as 'secrets' and '*.' in the same resource list is not allowed as they will be masked";
   it('a resource and its group wildcard', () =>
     fails(entry('[secrets, "*."]', '[identity: {}]'), `resources[0].resources: Invalid value: ["secrets","*."]: ${overlap}`));
   it('*.* with anything', () =>
-    fails(entry('["*.*", deployments.apps]', '[identity: {}]'), `resources[0].resources: Invalid value: ["*.*","deployments.apps"]: ${overlap}`));
+    fails(
+      entry('["*.*", deployments.apps]', '[identity: {}]'),
+      `resources[0].resources: Invalid value: ["*.*","deployments.apps"]: ${overlap}`,
+    ));
   it('a repeated wildcard is both a duplicate and an overlap', () =>
     fails(
       entry('["*.apps", "*.apps"]', '[identity: {}]'),
@@ -57,7 +59,10 @@ describe('resource lists', () => {
   it('different groups do not overlap', () => assert.ok(parseEncryptionConfig(entry('["*.apps", "*.", secrets.batch]', '[identity: {}]'))));
   it('each name stops at its first failing rule (after the list-wide overlap check)', () =>
     fails(
-      entry('[Secrets, "*", apiserveripinfo, serviceipallocations, servicenodeportallocations, "*.events.k8s.io", deployments.extensions, "secrets.*", "EVENTS.events.k8s.io"]', '[identity: {}]'),
+      entry(
+        '[Secrets, "*", apiserveripinfo, serviceipallocations, servicenodeportallocations, "*.events.k8s.io", deployments.extensions, "secrets.*", "EVENTS.events.k8s.io"]',
+        '[identity: {}]',
+      ),
       `resources[0].resources: Invalid value: ["Secrets","*","apiserveripinfo","serviceipallocations","servicenodeportallocations","*.events.k8s.io","deployments.extensions","secrets.*","EVENTS.events.k8s.io"]: ${overlap}`,
       'resources[0].resources[0]: Invalid value: "Secrets": resource name should not contain capital letters',
       `resources[0].resources[1]: Invalid value: "*": use '*.' to encrypt all the resources from core API group or *.* to encrypt all resources`,
@@ -93,7 +98,10 @@ describe('providers', () => {
 
 describe('keys', () => {
   it('no keys', () =>
-    fails(entry('[secrets]', '[{aescbc: {keys: []}}]'), 'resources[0].providers[0].aescbc.keys: Required value: at least one keys is required'));
+    fails(
+      entry('[secrets]', '[{aescbc: {keys: []}}]'),
+      'resources[0].providers[0].aescbc.keys: Required value: at least one keys is required',
+    ));
   it('name and secret missing', () =>
     fails(
       entry('[secrets]', '[{secretbox: {keys: [{}]}}]'),
@@ -124,7 +132,10 @@ describe('keys', () => {
   it('16/24/32-byte AES keys, 32-byte secretbox keys, duplicate names and names with ":" are fine', () => {
     const k24 = Buffer.alloc(24, 7).toString('base64');
     const c = parseEncryptionConfig(
-      entry('[secrets]', `[{aescbc: {keys: [{name: a, secret: ${K16}}, {name: "a:b", secret: ${k24}}, {name: a, secret: ${K32}}]}}, {secretbox: {keys: [{name: a, secret: ${K32}}]}}]`),
+      entry(
+        '[secrets]',
+        `[{aescbc: {keys: [{name: a, secret: ${K16}}, {name: "a:b", secret: ${k24}}, {name: a, secret: ${K32}}]}}, {secretbox: {keys: [{name: a, secret: ${K32}}]}}]`,
+      ),
     );
     assert.equal(c.resources[0]!.providers.length, 2);
   });
@@ -134,19 +145,28 @@ describe('kms', () => {
   const at = 'resources[0].providers[0].kms';
   it('name missing', () => fails(kms('endpoint: "unix:///k"'), `${at}.name: Required value: name is a mandatory field for a provider`));
   it('":" in a v2 name (v1 names may have one)', () => {
-    fails(kms('apiVersion: v2, name: "a:b", endpoint: "unix:///k"'), `${at}.name: Invalid value: "a:b": invalid KMS provider name a:b, must not contain ':'`);
+    fails(
+      kms('apiVersion: v2, name: "a:b", endpoint: "unix:///k"'),
+      `${at}.name: Invalid value: "a:b": invalid KMS provider name a:b, must not contain ':'`,
+    );
     assert.ok(parseEncryptionConfig(kms('name: "a:b", endpoint: "unix:///k"')));
   });
   it('duplicate names: v2 always, v1 never (without automatic reload)', () => {
     const two = (v1: string, v2: string) =>
-      entry('[secrets]', `[{kms: {apiVersion: ${v1}, name: k, endpoint: "unix:///k"}}, {kms: {apiVersion: ${v2}, name: k, endpoint: "unix:///k"}}]`);
+      entry(
+        '[secrets]',
+        `[{kms: {apiVersion: ${v1}, name: k, endpoint: "unix:///k"}}, {kms: {apiVersion: ${v2}, name: k, endpoint: "unix:///k"}}]`,
+      );
     assert.ok(parseEncryptionConfig(two('v1', 'v1')));
     assert.ok(parseEncryptionConfig(two('v2', 'v1')));
     fails(two('v1', 'v2'), 'resources[0].providers[1].kms.name: Invalid value: "k": duplicate KMS provider name k, names must be unique');
   });
   it('non-positive timeouts', () => {
     fails(kms('name: k, endpoint: "unix:///k", timeout: 0s'), `${at}.timeout: Invalid value: "0s": timeout should be a positive value`);
-    fails(kms('name: k, endpoint: "unix:///k", timeout: -90s'), `${at}.timeout: Invalid value: "-1m30s": timeout should be a positive value`);
+    fails(
+      kms('name: k, endpoint: "unix:///k", timeout: -90s'),
+      `${at}.timeout: Invalid value: "-1m30s": timeout should be a positive value`,
+    );
   });
   it('endpoints', () => {
     fails(kms('name: k'), `${at}.endpoint: Invalid value: "": endpoint is a mandatory field for a kms`);
@@ -154,23 +174,35 @@ describe('kms', () => {
       kms('name: k, endpoint: "unix:///%zz"'),
       `${at}.endpoint: Invalid value: "unix:///%zz": invalid endpoint for kms provider, error: parse "unix:///%zz": invalid URL escape "%zz"`,
     );
-    fails(kms('name: k, endpoint: "tcp://localhost:80"'), `${at}.endpoint: Invalid value: "tcp://localhost:80": unsupported scheme "tcp" for KMS provider, only unix is supported`);
-    fails(kms('name: k, endpoint: /run/k.sock'), `${at}.endpoint: Invalid value: "/run/k.sock": unsupported scheme "" for KMS provider, only unix is supported`);
+    fails(
+      kms('name: k, endpoint: "tcp://localhost:80"'),
+      `${at}.endpoint: Invalid value: "tcp://localhost:80": unsupported scheme "tcp" for KMS provider, only unix is supported`,
+    );
+    fails(
+      kms('name: k, endpoint: /run/k.sock'),
+      `${at}.endpoint: Invalid value: "/run/k.sock": unsupported scheme "" for KMS provider, only unix is supported`,
+    );
     assert.ok(parseEncryptionConfig(kms('name: k, endpoint: "UNIX:///@abstract"')));
   });
   it('cachesize', () => {
-    fails(kms('apiVersion: v2, name: k, endpoint: "unix:///k", cachesize: 10'), `${at}.cachesize: Invalid value: 10: cachesize is not supported in v2`);
-    fails(kms('name: k, endpoint: "unix:///k", cachesize: 0'), `${at}.cachesize: Invalid value: 0: cachesize should be a positive value, or negative to disable`);
+    fails(
+      kms('apiVersion: v2, name: k, endpoint: "unix:///k", cachesize: 10'),
+      `${at}.cachesize: Invalid value: 10: cachesize is not supported in v2`,
+    );
+    fails(
+      kms('name: k, endpoint: "unix:///k", cachesize: 0'),
+      `${at}.cachesize: Invalid value: 0: cachesize should be a positive value, or negative to disable`,
+    );
     const c = parseEncryptionConfig(kms('name: k, endpoint: "unix:///k", cachesize: -1'));
     assert.equal((c.resources[0]!.providers[0] as { cachesize?: number }).cachesize, -1);
   });
-  it('apiVersion (the doubled word is upstream\'s)', () =>
+  it("apiVersion (the doubled word is upstream's)", () =>
     fails(
       kms('apiVersion: v3, name: k, endpoint: "unix:///k", cachesize: 5'),
       `${at}.cachesize: Invalid value: 5: cachesize is not supported in v2`,
       `${at}.apiVersion: Invalid value: "v3": unsupported apiVersion apiVersion for KMS provider, only v1 and v2 are supported`,
     ));
-  it('all of a provider\'s checks run, in upstream order', () =>
+  it("all of a provider's checks run, in upstream order", () =>
     fails(
       kms('apiVersion: v2, name: "a:b", timeout: 0s, endpoint: "http://x", cachesize: 3'),
       `${at}.name: Invalid value: "a:b": invalid KMS provider name a:b, must not contain ':'`,
@@ -184,15 +216,57 @@ describe('building', () => {
   const build = (entries: [string, string][]) =>
     `${HEAD}resources:\n${entries.map(([r, p]) => `- resources: ${r}\n  providers: ${p}\n`).join('')}`;
   const masked = (yaml: string, message: string) =>
-    assert.throws(() => parseEncryptionConfig(yaml), (e: K8sEncError) => e.code === 'ERR_CONFIG_INVALID' && e.message === message);
+    assert.throws(
+      () => parseEncryptionConfig(yaml),
+      (e: K8sEncError) => e.code === 'ERR_CONFIG_INVALID' && e.message === message,
+    );
   it('a resource under an earlier wildcard is masked', () => {
-    masked(build([['["*."]', '[identity: {}]'], ['[secrets]', '[identity: {}]']]), 'error while building transformers: resource "secrets" is masked by earlier rule "*."');
-    masked(build([['["*.apps"]', '[identity: {}]'], ['[deployments.apps]', '[identity: {}]']]), 'error while building transformers: resource "deployments.apps" is masked by earlier rule "*.apps"');
-    masked(build([['["*.*"]', '[identity: {}]'], ['["*.*"]', '[identity: {}]']]), 'error while building transformers: resource "*.*" is masked by earlier rule "*.*"');
-    masked(build([['["*.*"]', '[identity: {}]'], ['[pandas.awesome.bears.example]', '[identity: {}]']]), 'error while building transformers: resource "pandas.awesome.bears.example" is masked by earlier rule "*.*"');
+    masked(
+      build([
+        ['["*."]', '[identity: {}]'],
+        ['[secrets]', '[identity: {}]'],
+      ]),
+      'error while building transformers: resource "secrets" is masked by earlier rule "*."',
+    );
+    masked(
+      build([
+        ['["*.apps"]', '[identity: {}]'],
+        ['[deployments.apps]', '[identity: {}]'],
+      ]),
+      'error while building transformers: resource "deployments.apps" is masked by earlier rule "*.apps"',
+    );
+    masked(
+      build([
+        ['["*.*"]', '[identity: {}]'],
+        ['["*.*"]', '[identity: {}]'],
+      ]),
+      'error while building transformers: resource "*.*" is masked by earlier rule "*.*"',
+    );
+    masked(
+      build([
+        ['["*.*"]', '[identity: {}]'],
+        ['[pandas.awesome.bears.example]', '[identity: {}]'],
+      ]),
+      'error while building transformers: resource "pandas.awesome.bears.example" is masked by earlier rule "*.*"',
+    );
   });
   it('wildcards after exact rules are fine, and exact repeats concatenate', () => {
-    assert.ok(parseEncryptionConfig(build([['[secrets]', '[identity: {}]'], ['["*."]', '[identity: {}]'], ['["*.*"]', '[identity: {}]']])));
-    assert.ok(parseEncryptionConfig(build([['[secrets]', '[identity: {}]'], ['[secrets]', '[identity: {}]']])));
+    assert.ok(
+      parseEncryptionConfig(
+        build([
+          ['[secrets]', '[identity: {}]'],
+          ['["*."]', '[identity: {}]'],
+          ['["*.*"]', '[identity: {}]'],
+        ]),
+      ),
+    );
+    assert.ok(
+      parseEncryptionConfig(
+        build([
+          ['[secrets]', '[identity: {}]'],
+          ['[secrets]', '[identity: {}]'],
+        ]),
+      ),
+    );
   });
 });

@@ -42,9 +42,13 @@ describe('valid fixtures load', () => {
       (n) => `${TESTDATA}/valid-configs/kms/${n}.yaml`,
     ),
     `${ROOT}/pkg/server/options/encryptionconfig/controller/testdata/ec_config.yaml`,
-    ...['multiple-kms-providers-with-v2', 'multiple-kms-providers', 'multiple-kms-v2-providers', 'no-kms-provider', 'single-kms-provider'].map(
-      (n) => `${ROOT}/pkg/server/options/testdata/encryption-configs/${n}.yaml`,
-    ),
+    ...[
+      'multiple-kms-providers-with-v2',
+      'multiple-kms-providers',
+      'multiple-kms-v2-providers',
+      'no-kms-provider',
+      'single-kms-provider',
+    ].map((n) => `${ROOT}/pkg/server/options/testdata/encryption-configs/${n}.yaml`),
     ...['aes-cbc', 'aes-gcm', 'identity', 'secretbox'].map((n) => `${LEGACY_17}/correct-config-with-${n}-first.yaml`),
     'vectors/captured/k8s-1.8-aescbc/encryption-config.yaml',
   ];
@@ -65,7 +69,14 @@ describe('valid fixtures load', () => {
         providers: [
           { type: 'identity' },
           { type: 'aesgcm', keys: twoKeys },
-          { type: 'kms', apiVersion: 'v1', name: 'testprovider', endpoint: 'unix:///tmp/testprovider.sock', cachesize: 10, timeoutMs: 3000 },
+          {
+            type: 'kms',
+            apiVersion: 'v1',
+            name: 'testprovider',
+            endpoint: 'unix:///tmp/testprovider.sock',
+            cachesize: 10,
+            timeoutMs: 3000,
+          },
           { type: 'aescbc', keys: twoKeys },
           { type: 'secretbox', keys: [{ name: 'key1', secret: b64('YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY=') }] },
         ],
@@ -130,7 +141,10 @@ describe('invalid fixtures fail with the upstream message', () => {
     const path = `${TESTDATA}/invalid-configs/kms/invalid-config-type.yaml`;
     const e = loadError(path);
     const prefix = `error while parsing file: error decoding encryption provider configuration file "${path}": `;
-    assert.ok(e.message.startsWith(`${prefix}no kind "EncryptionConfigurations" is registered for version "apiserver.config.k8s.io/v1"`), e.message);
+    assert.ok(
+      e.message.startsWith(`${prefix}no kind "EncryptionConfigurations" is registered for version "apiserver.config.k8s.io/v1"`),
+      e.message,
+    );
   });
 
   it('invalid-gvk.yaml: error decoding … (the Kind is missing)', () => {
@@ -147,7 +161,8 @@ describe('invalid fixtures fail with the upstream message', () => {
     assert.throws(
       () => parseEncryptionConfig(''),
       (e: K8sEncError) =>
-        e.message === 'error while parsing file: error while loading file: encryption provider configuration file "<encryption-config>" is empty',
+        e.message ===
+        'error while parsing file: error while loading file: encryption provider configuration file "<encryption-config>" is empty',
     );
   });
 });

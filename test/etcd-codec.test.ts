@@ -33,7 +33,10 @@ describe('mvccpb.KeyValue decoding', () => {
         const bytes = KeyValue.encode(KeyValue.fromObject(kv)).finish();
         const got = decodeKeyValue(bytes);
         const leaseId = kv.lease === 0 ? {} : { leaseId: BigInt(kv.lease) };
-        assert.deepEqual({ ...got, key: [...got.key], value: [...got.value] }, { ...kv, key: [...kv.key], value: [...kv.value], ...leaseId });
+        assert.deepEqual(
+          { ...got, key: [...got.key], value: [...got.value] },
+          { ...kv, key: [...kv.key], value: [...kv.value], ...leaseId },
+        );
       }),
       { numRuns: 200 },
     );

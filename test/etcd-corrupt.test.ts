@@ -259,7 +259,14 @@ describe('a tiny etcd database', { skip, timeout: 60_000 }, () => {
       assert.deepEqual(items, [
         {
           ok: true,
-          entry: { key: utf8('/registry/secrets/default/tiny'), value: utf8('small'), createRevision: rev, modRevision: rev, version: 1, lease: 0 },
+          entry: {
+            key: utf8('/registry/secrets/default/tiny'),
+            value: utf8('small'),
+            createRevision: rev,
+            modRevision: rev,
+            version: 1,
+            lease: 0,
+          },
         },
       ]);
       assert.deepEqual(await src.info(), { revision: rev, compactRevision: 0 });

@@ -24,7 +24,14 @@ describe('live etcd over TLS', { skip: etcdSkipReason(), timeout: 60_000 }, () =
         assert.deepEqual(items, [
           {
             ok: true,
-            entry: { key: utf8('/registry/secrets/default/tls'), value: utf8('over tls'), createRevision: rev, modRevision: rev, version: 1, lease: 0 },
+            entry: {
+              key: utf8('/registry/secrets/default/tls'),
+              value: utf8('over tls'),
+              createRevision: rev,
+              modRevision: rev,
+              version: 1,
+              lease: 0,
+            },
           },
         ]);
       } finally {

@@ -31,12 +31,17 @@ describe('fuzz targets at a fixed seed', () => {
     test(`${target.name}: ${target.testRuns} inputs (${target.what})`, async () => {
       const state = await target.setup();
       const { failures } = await runTarget(target, state, { seed: SEED, runs: target.testRuns, timeLimitMs: TIME_LIMIT_MS });
-      assert.deepEqual(failures.map((f) => `input ${f.index}: ${f.problem}`), []);
+      assert.deepEqual(
+        failures.map((f) => `input ${f.index}: ${f.problem}`),
+        [],
+      );
     });
 
     const dir = join(REGRESSIONS, target.name);
     if (!existsSync(dir)) continue;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.bin') || f.endsWith('.patch.json')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.bin') || f.endsWith('.patch.json'))
+      .sort()) {
       test(`${target.name}: regression ${file}`, async () => {
         const problem = await runOne(target, await target.setup(), regressionInput(join(dir, file)), TIME_LIMIT_MS);
         assert.equal(problem, null);

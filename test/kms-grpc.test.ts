@@ -72,8 +72,14 @@ describe('KMS vectors over gRPC', () => {
   let v1: PluginServer;
   let v2: PluginServer;
   before(async () => {
-    v1 = await startPlugin('v1beta1', v1Handlers(() => current.v1!));
-    v2 = await startPlugin('v2', v2Handlers(() => current.v2!));
+    v1 = await startPlugin(
+      'v1beta1',
+      v1Handlers(() => current.v1!),
+    );
+    v2 = await startPlugin(
+      'v2',
+      v2Handlers(() => current.v2!),
+    );
   });
 
   async function replay(v: TransformerVector): Promise<void> {
@@ -103,7 +109,10 @@ describe('KMS vectors over gRPC', () => {
         assert.deepEqual(r.data, b64(v.plaintext), 'plaintext');
         assert.equal(r.stale, v.stale, 'stale');
       } else if (v.expect === 'error') {
-        const e = await read.then(() => assert.fail('read succeeded'), (e: unknown) => e);
+        const e = await read.then(
+          () => assert.fail('read succeeded'),
+          (e: unknown) => e,
+        );
         assert.ok(e instanceof K8sEncError, String(e));
         const allowed = [v.error!, ...(v.errorAlternatives ?? [])].map((x) => overGrpc(x, info.name, server.endpoint));
         assert.ok(allowed.includes(e.message), `got ${JSON.stringify(e.message)}, want one of ${JSON.stringify(allowed)}`);
@@ -157,7 +166,10 @@ describe('KMS vectors over gRPC', () => {
 describe('KMS v1beta1 Version check', () => {
   it('a plugin answering another version is refused with the apiserver text, before any Decrypt', async () => {
     const fake = { encrypt: async (b: Uint8Array) => b, decrypt: async (b: Uint8Array) => b };
-    const server = await startPlugin('v1beta1', v1Handlers(() => fake, 'v2'));
+    const server = await startPlugin(
+      'v1beta1',
+      v1Handlers(() => fake, 'v2'),
+    );
     const kms = connectKmsPlugin({ name: 'k1', apiVersion: 'v1', endpoint: server.endpoint });
     for (let i = 0; i < 2; i++) {
       await assert.rejects(kms.decrypt(utf8('x')), {
@@ -173,7 +185,10 @@ describe('KMS v1beta1 Version check', () => {
 
   it('a matching version is checked once, and every request says v1beta1', async () => {
     const fake = { encrypt: async (b: Uint8Array) => b, decrypt: async (b: Uint8Array) => b.slice().reverse() };
-    const server = await startPlugin('v1beta1', v1Handlers(() => fake));
+    const server = await startPlugin(
+      'v1beta1',
+      v1Handlers(() => fake),
+    );
     const kms = connectKmsPlugin({ name: 'k1', apiVersion: 'v1', endpoint: server.endpoint });
     const results = await Promise.all([kms.decrypt(utf8('ab')), kms.decrypt(utf8('cd')), kms.encrypt(utf8('ef'))]);
     assert.deepEqual(results, [utf8('ba'), utf8('dc'), utf8('ef')]);
@@ -186,7 +201,13 @@ describe('KMS v1beta1 Version check', () => {
 describe('KMS v2 Status health', () => {
   async function statusOf(...answers: Message[]): Promise<unknown[]> {
     let i = 0;
-    const server = await startPlugin('v2', v2Handlers(() => assert.fail('no fake'), () => answers[Math.min(i++, answers.length - 1)]!));
+    const server = await startPlugin(
+      'v2',
+      v2Handlers(
+        () => assert.fail('no fake'),
+        () => answers[Math.min(i++, answers.length - 1)]!,
+      ),
+    );
     const kms = connectKmsPlugin({ name: 'k2', apiVersion: 'v2', endpoint: server.endpoint, statusCacheMs: 0 });
     const out: unknown[] = [];
     for (let n = 0; n < answers.length; n++) out.push(await kms.status().catch((e: unknown) => e));
@@ -225,16 +246,19 @@ describe('KMS v2 Status health', () => {
   });
 
   it('the version may not change after the first answer', async () => {
-    const [first, second] = await statusOf(
-      { version: 'v2', healthz: 'ok', keyId: 'a' },
-      { version: 'v2beta1', healthz: 'ok', keyId: 'a' },
-    );
+    const [first, second] = await statusOf({ version: 'v2', healthz: 'ok', keyId: 'a' }, { version: 'v2beta1', healthz: 'ok', keyId: 'a' });
     assert.deepEqual(first, { keyID: 'a' });
     assertUnhealthy(second, 'KMSv2 API version should not change after the initial status response version v2, got v2beta1');
   });
 
   it('an unhealthy plugin fails KMS v2 reads and writes through the transformer', async () => {
-    const server = await startPlugin('v2', v2Handlers(() => assert.fail('no fake'), () => ({ version: 'v2', healthz: 'down' })));
+    const server = await startPlugin(
+      'v2',
+      v2Handlers(
+        () => assert.fail('no fake'),
+        () => ({ version: 'v2', healthz: 'down' }),
+      ),
+    );
     const config = configFor([{ type: 'kms', apiVersion: 'v2', name: 'k2', endpoint: server.endpoint, timeoutMs: 2000 }]);
     const t = createTransformer(config, 'secrets', { kms: connectKmsPlugin });
     const text =
@@ -251,7 +275,10 @@ describe('KMS v2 Status cache', () => {
 
   it('a scan makes one Status call, not one per value; the answer expires after statusCacheMs', async () => {
     const fake = fakeKmsV2(seed.providers[0]!);
-    const server = await startPlugin('v2', v2Handlers(() => fake));
+    const server = await startPlugin(
+      'v2',
+      v2Handlers(() => fake),
+    );
     const cfg = providerConfigs(seed.providers).map((c) => ({ ...c, endpoint: server.endpoint })) as ProviderConfig[];
     const plugins: KmsPlugin[] = [];
     const t = createTransformer(configFor(cfg), 'secrets', {
@@ -273,7 +300,10 @@ describe('KMS v2 Status cache', () => {
 
   it('concurrent callers share one Status call in flight', async () => {
     const fake = fakeKmsV2(seed.providers[0]!);
-    const server = await startPlugin('v2', v2Handlers(() => fake));
+    const server = await startPlugin(
+      'v2',
+      v2Handlers(() => fake),
+    );
     const kms = connectKmsPlugin({ name: 'k2', apiVersion: 'v2', endpoint: server.endpoint });
     const all = await Promise.all(Array.from({ length: 20 }, () => kms.status()));
     assert.equal(new Set(all.map((s) => s.keyID)).size, 1);
@@ -289,7 +319,10 @@ describe('KMS plugin endpoints and failures', () => {
       ['tcp://127.0.0.1:9000', 'unsupported scheme "tcp" for remote KMS provider'],
       ['HTTPS://kms', 'unsupported scheme "https" for remote KMS provider'],
       ['/run/kms.sock', 'unsupported scheme "" for remote KMS provider'],
-      ['unix:kms.sock', 'invalid endpoint "unix:kms.sock" for remote KMS provider: it names no socket (want unix:///path or unix:///@name)'],
+      [
+        'unix:kms.sock',
+        'invalid endpoint "unix:kms.sock" for remote KMS provider: it names no socket (want unix:///path or unix:///@name)',
+      ],
     ];
     for (const [endpoint, message] of cases) {
       assert.throws(() => connectKmsPlugin({ name: 'k', apiVersion: 'v2', endpoint }), { code: 'ERR_KMS', message });
@@ -304,9 +337,16 @@ describe('KMS plugin endpoints and failures', () => {
   });
 
   it('talks to a plugin on a Linux abstract socket (unix:///@name)', { skip: process.platform !== 'linux' }, async () => {
-    const server = await startPlugin('v2', v2Handlers(() => assert.fail('no fake'), () => ({ version: 'v2', healthz: 'ok', keyId: 'abs' })), {
-      abstract: true,
-    });
+    const server = await startPlugin(
+      'v2',
+      v2Handlers(
+        () => assert.fail('no fake'),
+        () => ({ version: 'v2', healthz: 'ok', keyId: 'abs' }),
+      ),
+      {
+        abstract: true,
+      },
+    );
     assert.match(server.endpoint, /^unix:\/\/\/@k8s-enc-test-/);
     const kms = connectKmsPlugin({ name: 'k2', apiVersion: 'v2', endpoint: server.endpoint });
     assert.deepEqual(await kms.status(), { keyID: 'abs' });
@@ -326,7 +366,9 @@ describe('KMS plugin endpoints and failures', () => {
     assert.equal(e1.code, 'ERR_KMS');
     assert.match(
       e1.message,
-      new RegExp(`^KMS provider "k1" at ${endpoint}: failed get version from remote KMS provider: rpc error: code = DeadlineExceeded desc = .*`),
+      new RegExp(
+        `^KMS provider "k1" at ${endpoint}: failed get version from remote KMS provider: rpc error: code = DeadlineExceeded desc = .*`,
+      ),
     );
     assert.match(e2.message, new RegExp(`^KMS provider "k2" at ${endpoint}: rpc error: code = DeadlineExceeded desc = .*`));
     assert.ok(e1.message.endsWith(hint) && e2.message.endsWith(hint), e2.message);
@@ -392,7 +434,10 @@ describe('CLI with a KMS v2 plugin', () => {
   let valueFile: string;
   before(async () => {
     const fake = fakeKmsV2(v.providers[0]!);
-    server = await startPlugin('v2', v2Handlers(() => fake));
+    server = await startPlugin(
+      'v2',
+      v2Handlers(() => fake),
+    );
     valueFile = join(dir, 'value.bin');
     await writeFile(valueFile, b64(v.stored));
   });
@@ -416,7 +461,19 @@ resources:
 
   it('decrypt reads a KMS v2 value through the plugin at the configured endpoint', async () => {
     const config = await configWith(server.endpoint);
-    const r = await runCli(['decrypt', '-c', config, '--etcd-key', v.authenticatedData, '--input-format', 'raw', '-o', 'raw', '--no-check', valueFile]);
+    const r = await runCli([
+      'decrypt',
+      '-c',
+      config,
+      '--etcd-key',
+      v.authenticatedData,
+      '--input-format',
+      'raw',
+      '-o',
+      'raw',
+      '--no-check',
+      valueFile,
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.stdout, b64(v.plaintext));
     assert.doesNotMatch(r.err, /stale/);
@@ -424,14 +481,29 @@ resources:
 
   it('--kms-endpoint points a provider at the socket its plugin listens on now', async () => {
     const config = await configWith(`unix://${join(dir, 'moved-away.sock')}`);
-    const args = ['decrypt', '-c', config, '--etcd-key', v.authenticatedData, '--input-format', 'raw', '-o', 'raw', '--no-check', valueFile];
+    const args = [
+      'decrypt',
+      '-c',
+      config,
+      '--etcd-key',
+      v.authenticatedData,
+      '--input-format',
+      'raw',
+      '-o',
+      'raw',
+      '--no-check',
+      valueFile,
+    ];
     const r = await runCli([...args, '--kms-endpoint', `${name}=${server.endpoint}`]);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.stdout, b64(v.plaintext));
 
     const unknown = await runCli([...args, '--kms-endpoint', `nope=${server.endpoint}`]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.err, new RegExp(`--kms-endpoint "nope=.*": want NAME=unix:///path with NAME a KMS provider \\(configured KMS providers: ${name}\\)`));
+    assert.match(
+      unknown.err,
+      new RegExp(`--kms-endpoint "nope=.*": want NAME=unix:///path with NAME a KMS provider \\(configured KMS providers: ${name}\\)`),
+    );
     const tcp = await runCli([...args, '--kms-endpoint', `${name}=tcp://127.0.0.1:1`]);
     assert.equal(tcp.code, 2);
     assert.match(tcp.err, new RegExp(`--kms-endpoint ${name}: unsupported scheme "tcp" for remote KMS provider`));
@@ -452,7 +524,19 @@ resources:
     const endpoint = `unix://${join(dir, 'down.sock')}`;
     const config = await configWith(endpoint, '300ms');
     const start = Date.now();
-    const r = await runCli(['decrypt', '-c', config, '--etcd-key', v.authenticatedData, '--input-format', 'raw', '-o', 'raw', '--no-check', valueFile]);
+    const r = await runCli([
+      'decrypt',
+      '-c',
+      config,
+      '--etcd-key',
+      v.authenticatedData,
+      '--input-format',
+      'raw',
+      '-o',
+      'raw',
+      '--no-check',
+      valueFile,
+    ]);
     assert.ok(Date.now() - start < 2500, `took ${Date.now() - start} ms`);
     assert.equal(r.code, 1);
     assert.ok(r.err.includes(`KMS provider "${name}" at ${endpoint}: rpc error: code = DeadlineExceeded`), r.err);

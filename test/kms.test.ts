@@ -158,9 +158,7 @@ async function checkReproducedWrite(v: TransformerVector, backend: CryptoBackend
   }
 
   const seed = kmsV2ModeFor([p]) === 'seed';
-  const draws = seed
-    ? [source, upstreamData.subarray(0, 32), upstreamData.subarray(32, 44)]
-    : [source, upstreamData.subarray(0, 4)];
+  const draws = seed ? [source, upstreamData.subarray(0, 32), upstreamData.subarray(32, 44)] : [source, upstreamData.subarray(0, 4)];
   const counter = seed ? undefined : new DataView(upstreamData.buffer, upstreamData.byteOffset + 4, 8).getBigUint64(0, true);
   const t = kmsTransformer(p, backend, {
     random: scriptedRandom(draws),
@@ -188,7 +186,9 @@ for (const backend of availableBackends()) {
         const prefix = prefixOf(p);
         const t = kmsTransformer(p, backend);
         if (v.op === 'write') {
-          await expectOutcome(v, () => t.toStorage(b64(v.plaintext), v.authenticatedData).then(() => ({ data: new Uint8Array(0), stale: false })));
+          await expectOutcome(v, () =>
+            t.toStorage(b64(v.plaintext), v.authenticatedData).then(() => ({ data: new Uint8Array(0), stale: false })),
+          );
           return;
         }
         const stored = b64(v.stored);
@@ -495,7 +495,9 @@ describe('EncryptedObject decoding, as protobuf-go', () => {
 
   it('decodes every field; fields in any order; the last occurrence wins, map keys included', () => {
     const o = decodeEncryptedObject(
-      fromHex('2801' + '1a0102' + '2208' + '0a03612e62' + '120101' + '1201' + '6b' + '0a0101' + '0a0107' + '2208' + '0a03612e62' + '120109'),
+      fromHex(
+        '2801' + '1a0102' + '2208' + '0a03612e62' + '120101' + '1201' + '6b' + '0a0101' + '0a0107' + '2208' + '0a03612e62' + '120109',
+      ),
     );
     assert.equal(toHex(o.encryptedData), '07');
     assert.equal(o.keyID, 'k');
@@ -658,10 +660,7 @@ describe('EncryptedObject validation', () => {
       validationError({ ...bad, encryptedDEKSourceType: 1, encryptedData: Uint8Array.of(1) }),
       'failed to validate encrypted DEK source: encrypted DEK source is empty',
     );
-    assert.equal(
-      validationError(obj({ keyID: '', annotations: { x: new Uint8Array(0) } })),
-      'failed to validate key id: keyID is empty',
-    );
+    assert.equal(validationError(obj({ keyID: '', annotations: { x: new Uint8Array(0) } })), 'failed to validate key id: keyID is empty');
     assert.equal(
       validationError(obj({ encryptedDEKSource: new Uint8Array(1025), keyID: 'k'.repeat(2000) })),
       'failed to validate encrypted DEK source: encrypted DEK source is 1025 bytes, which exceeds the max size of 1024',
@@ -676,8 +675,7 @@ describe('EncryptedObject validation', () => {
 
   const SUBDOMAIN =
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-  const annotationError = (key: string, value = new Uint8Array(0)): string =>
-    validationError(obj({ annotations: { [key]: value } }));
+  const annotationError = (key: string, value = new Uint8Array(0)): string => validationError(obj({ annotations: { [key]: value } }));
 
   it('annotation keys are FQDNs, with the apimachinery texts', () => {
     assert.equal(annotationError('a.example.com'), 'no error');
@@ -689,7 +687,10 @@ describe('EncryptedObject validation', () => {
       'failed to validate annotations: annotations: Invalid value: "localhost": should be a domain with at least two segments separated by dots',
     );
     const long = `${'a'.repeat(250)}.com`;
-    assert.equal(annotationError(long), `failed to validate annotations: annotations: Invalid value: "${long}": must be no more than 253 characters`);
+    assert.equal(
+      annotationError(long),
+      `failed to validate annotations: annotations: Invalid value: "${long}": must be no more than 253 characters`,
+    );
     const longAndBad = `${'a'.repeat(250)}.Com`;
     assert.equal(
       annotationError(longAndBad),
@@ -742,9 +743,7 @@ describe('KMS envelopes on arbitrary bytes', () => {
       const t = kmsTransformer(p, backend);
       const body = b64(v.stored).subarray(prefixOf(p).length);
       await fc.assert(
-        fc.asyncProperty(mutate(body), fc.constantFrom(v.authenticatedData, ''), (b, ad) =>
-          valueOrK8sEncError(() => t.fromStorage(b, ad)),
-        ),
+        fc.asyncProperty(mutate(body), fc.constantFrom(v.authenticatedData, ''), (b, ad) => valueOrK8sEncError(() => t.fromStorage(b, ad))),
         { numRuns: 250 },
       );
     });

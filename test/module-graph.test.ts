@@ -18,9 +18,13 @@ test('src/index.ts reaches @grpc/grpc-js and node:worker_threads through no stat
     logLevel: 'silent',
   });
   const staticImports = Object.entries(r.metafile.inputs).flatMap(([file, input]) =>
-    input.imports.filter((i) => i.kind === 'import-statement' && /^(@grpc\/|node:worker_threads$|worker_threads$)/.test(i.path)).map((i) => `${file} -> ${i.path}`),
+    input.imports
+      .filter((i) => i.kind === 'import-statement' && /^(@grpc\/|node:worker_threads$|worker_threads$)/.test(i.path))
+      .map((i) => `${file} -> ${i.path}`),
   );
   assert.deepEqual(staticImports, []);
-  const dynamic = Object.values(r.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+  const dynamic = Object.values(r.metafile.inputs).flatMap((input) =>
+    input.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+  );
   assert.ok(dynamic.includes('@grpc/grpc-js'), 'gRPC is still reachable, on first use');
 });

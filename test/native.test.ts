@@ -28,12 +28,11 @@ if (!built) {
 
 describe('native addon build', () => {
   it('is built whenever CI=true', { skip: !mustBuild && 'not in CI' }, () => {
-    assert.ok(built, 'CI must build native/ (npm test\'s pretest runs scripts/build-native.js); see its output above the tests');
+    assert.ok(built, "CI must build native/ (npm test's pretest runs scripts/build-native.js); see its output above the tests");
   });
 });
 
 const copy = (x: Uint8Array | null | undefined) => (x == null ? null : Uint8Array.from(x));
-
 
 function cbcPad(p: Uint8Array): Uint8Array {
   const n = 16 - (p.length % 16);
@@ -66,7 +65,11 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
     let truths = 0;
     for (const g of groups.filter((x) => x.kind === 'aesgcm')) {
       const items = g.bodies.filter((b) => b.body.length >= 12);
-      const many = nativeAesGcmOpenMany(g.key, items.map((b) => b.body), items.map((b) => b.ad))!;
+      const many = nativeAesGcmOpenMany(
+        g.key,
+        items.map((b) => b.body),
+        items.map((b) => b.ad),
+      )!;
       items.forEach((b, i) => {
         const [nonce, rest] = [b.body.subarray(0, 12), b.body.subarray(12)];
         assert.deepEqual(copy(many[i]), copy(node.aesGcmOpen(g.key, nonce, rest, b.ad)), `${b.id}: differs from node`);
@@ -85,7 +88,10 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
     let truths = 0;
     for (const g of groups.filter((x) => x.kind === 'aescbc')) {
       const items = g.bodies.filter((b) => b.body.length >= 32 && b.body.length % 16 === 0);
-      const many = nativeAesCbcDecryptMany(g.key, items.map((b) => b.body))!;
+      const many = nativeAesCbcDecryptMany(
+        g.key,
+        items.map((b) => b.body),
+      )!;
       items.forEach((b, i) => {
         const [iv, ct] = [b.body.subarray(0, 16), b.body.subarray(16)];
         assert.deepEqual(copy(many[i]), copy(node.aesCbcDecrypt(g.key, iv, ct)), `${b.id}: differs from node`);
@@ -128,7 +134,9 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
       const ivs = plains.map((_, i) => rand(16, i + 2000));
       const prefix = utf8('k8s:enc:aesgcm:v1:k:');
       const sealed = nativeAesGcmSealMany(key, nonces, plains, ads, prefix)!;
-      sealed.forEach((s, i) => assert.deepEqual(copy(s), concat(prefix, nonces[i]!, node.aesGcmSeal(key, nonces[i]!, plains[i]!, ads[i]!)), `gcm seal ${i}`));
+      sealed.forEach((s, i) =>
+        assert.deepEqual(copy(s), concat(prefix, nonces[i]!, node.aesGcmSeal(key, nonces[i]!, plains[i]!, ads[i]!)), `gcm seal ${i}`),
+      );
       const bodies = sealed.map((s, i) => {
         const b = Uint8Array.from(s.subarray(prefix.length));
         if (i % 41 === 7) b[b.length - 1]! ^= 1;
@@ -137,8 +145,13 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
       const opened = nativeAesGcmOpenMany(key, bodies, ads)!;
       opened.forEach((o, i) => assert.deepEqual(copy(o), i % 41 === 7 ? null : plains[i], `gcm open ${i}`));
       const cbc = nativeAesCbcEncryptMany(key, ivs, plains, prefix)!;
-      cbc.forEach((s, i) => assert.deepEqual(copy(s), concat(prefix, ivs[i]!, node.aesCbcEncrypt(key, ivs[i]!, cbcPad(plains[i]!))), `cbc encrypt ${i}`));
-      const raw = nativeAesCbcDecryptMany(key, cbc.map((s) => s.subarray(prefix.length)))!;
+      cbc.forEach((s, i) =>
+        assert.deepEqual(copy(s), concat(prefix, ivs[i]!, node.aesCbcEncrypt(key, ivs[i]!, cbcPad(plains[i]!))), `cbc encrypt ${i}`),
+      );
+      const raw = nativeAesCbcDecryptMany(
+        key,
+        cbc.map((s) => s.subarray(prefix.length)),
+      )!;
       raw.forEach((r, i) => assert.deepEqual(copy(unpadLax(r)), plains[i], `cbc decrypt ${i}`));
     }
   });
@@ -168,10 +181,23 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
   it('aesgcm seal/open: byte-identical to noble for 16/24/32-byte keys (fast-check)', () => {
     fc.assert(
       fc.property(batchArb, ([key, vs, prefix]) => {
-        const sealed = nativeAesGcmSealMany(key, vs.map((v) => v.nonce), vs.map((v) => v.plain), vs.map((v) => v.ad), prefix)!;
+        const sealed = nativeAesGcmSealMany(
+          key,
+          vs.map((v) => v.nonce),
+          vs.map((v) => v.plain),
+          vs.map((v) => v.ad),
+          prefix,
+        )!;
         vs.forEach((v, i) => assert.deepEqual(copy(sealed[i]), concat(prefix, v.nonce, noble.aesGcmSeal(key, v.nonce, v.plain, v.ad))));
-        const opened = nativeAesGcmOpenMany(key, sealed.map((s) => s.subarray(prefix.length)), vs.map((v) => v.ad))!;
-        assert.deepEqual(opened.map(copy), vs.map((v) => copy(v.plain)));
+        const opened = nativeAesGcmOpenMany(
+          key,
+          sealed.map((s) => s.subarray(prefix.length)),
+          vs.map((v) => v.ad),
+        )!;
+        assert.deepEqual(
+          opened.map(copy),
+          vs.map((v) => copy(v.plain)),
+        );
       }),
       { numRuns: 150 },
     );
@@ -180,20 +206,37 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
   it('aescbc encrypt/decrypt: byte-identical to noble for 16/24/32-byte keys (fast-check)', () => {
     fc.assert(
       fc.property(batchArb, ([key, vs, prefix]) => {
-        const sealed = nativeAesCbcEncryptMany(key, vs.map((v) => v.iv), vs.map((v) => v.plain), prefix)!;
+        const sealed = nativeAesCbcEncryptMany(
+          key,
+          vs.map((v) => v.iv),
+          vs.map((v) => v.plain),
+          prefix,
+        )!;
         vs.forEach((v, i) => assert.deepEqual(copy(sealed[i]), concat(prefix, v.iv, noble.aesCbcEncrypt(key, v.iv, cbcPad(v.plain)))));
-        const raw = nativeAesCbcDecryptMany(key, sealed.map((s) => s.subarray(prefix.length)))!;
-        assert.deepEqual(raw.map((r) => copy(unpadLax(r))), vs.map((v) => copy(v.plain)));
+        const raw = nativeAesCbcDecryptMany(
+          key,
+          sealed.map((s) => s.subarray(prefix.length)),
+        )!;
+        assert.deepEqual(
+          raw.map((r) => copy(unpadLax(r))),
+          vs.map((v) => copy(v.plain)),
+        );
       }),
       { numRuns: 150 },
     );
   });
 
   it('aesgcm open of random bodies: the same value or null as node:crypto, never a throw (fast-check)', () => {
-    const bodies = fc.array(fc.record({ body: fc.uint8Array({ minLength: 12, maxLength: 80 }), ad: fc.uint8Array({ maxLength: 20 }) }), { maxLength: 10 });
+    const bodies = fc.array(fc.record({ body: fc.uint8Array({ minLength: 12, maxLength: 80 }), ad: fc.uint8Array({ maxLength: 20 }) }), {
+      maxLength: 10,
+    });
     fc.assert(
       fc.property(keyArb, bodies, (key, bs) => {
-        const got = nativeAesGcmOpenMany(key, bs.map((b) => b.body), bs.map((b) => b.ad))!;
+        const got = nativeAesGcmOpenMany(
+          key,
+          bs.map((b) => b.body),
+          bs.map((b) => b.ad),
+        )!;
         bs.forEach((b, i) => assert.deepEqual(copy(got[i]), copy(node.aesGcmOpen(key, b.body.subarray(0, 12), b.body.subarray(12), b.ad))));
       }),
       { numRuns: 150 },
@@ -202,7 +245,10 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
 
   it('rejects a wrong-sized nonce or IV with an error, not a bad write', () => {
     const key = new Uint8Array(16);
-    assert.throws(() => nativeAesGcmSealMany(key, [new Uint8Array(11)], [new Uint8Array(1)], [new Uint8Array(0)], new Uint8Array(0)), /nonce must be 12 bytes/);
+    assert.throws(
+      () => nativeAesGcmSealMany(key, [new Uint8Array(11)], [new Uint8Array(1)], [new Uint8Array(0)], new Uint8Array(0)),
+      /nonce must be 12 bytes/,
+    );
     assert.throws(() => nativeAesCbcEncryptMany(key, [new Uint8Array(15)], [new Uint8Array(1)], new Uint8Array(0)), /IV must be 16 bytes/);
   });
 

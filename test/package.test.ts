@@ -4,7 +4,18 @@
 // esbuild bundles — and checked with publint and @arethetypeswrong/cli, offline.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,7 +39,8 @@ const COMPILERS = ['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'python', 'python
 // elsewhere a machine without a compiler packs without it and skips the addon checks, loudly.
 const addonBuilt = nativeAvailable();
 const addonRequired = process.env.CI === 'true' || addonBuilt;
-if (!addonRequired) console.warn('\n!!! native addon not built: the package is packed without its prebuilt addon and those checks are skipped !!!\n');
+if (!addonRequired)
+  console.warn('\n!!! native addon not built: the package is packed without its prebuilt addon and those checks are skipped !!!\n');
 
 let work: string;
 let project: string;
@@ -106,12 +118,27 @@ describe('the packed npm package', () => {
   });
 
   it('ships dist/ with declarations, the linux-x64 prebuilt addon and LICENSE; no source maps, src/ or tests', () => {
-    const files = run('tar', ['-tzf', tarball]).trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/browser.js', 'dist/browser.d.ts', 'dist/cli/main.js', 'bin/k8s-enc.js', 'LICENSE', 'README.md']) {
+    const files = run('tar', ['-tzf', tarball])
+      .trim()
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''));
+    for (const f of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/browser.js',
+      'dist/browser.d.ts',
+      'dist/cli/main.js',
+      'bin/k8s-enc.js',
+      'LICENSE',
+      'README.md',
+    ]) {
       assert.ok(files.includes(f), `${f} missing from the tarball`);
     }
     if (addonRequired) assert.ok(files.includes('prebuilds/linux-x64/k8s_enc_native.node'), 'prebuilt addon missing');
-    assert.deepEqual(files.filter((f) => f.endsWith('.map') || /^(src|test|vectors|bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.map') || /^(src|test|vectors|bench)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+      [],
+    );
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules', 'k8s-enc', 'package.json'), 'utf8'));
     const installScripts = ['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => pkg.scripts?.[s] !== undefined);
     assert.deepEqual(installScripts, [], 'the published package.json has no install-time script');
@@ -140,9 +167,13 @@ describe('the packed npm package', () => {
   });
 
   it('npx k8s-enc decrypt decrypts it from the install', () => {
-    const out = run(process.execPath, [join(NPM_BIN, 'npx-cli.js'), '--no', 'k8s-enc', 'decrypt', '-c', CAPTURED_CONFIG, '-o', 'json', CAPTURED_BIN], {
-      cwd: project,
-    });
+    const out = run(
+      process.execPath,
+      [join(NPM_BIN, 'npx-cli.js'), '--no', 'k8s-enc', 'decrypt', '-c', CAPTURED_CONFIG, '-o', 'json', CAPTURED_BIN],
+      {
+        cwd: project,
+      },
+    );
     assert.deepEqual(JSON.parse(out), EXPECTED);
   });
 
@@ -164,14 +195,20 @@ describe('the packed npm package', () => {
 
   for (const resolution of ['nodenext', 'bundler']) {
     it(`a strict TypeScript consumer (${resolution} resolution, skipLibCheck false) typechecks decodeObject narrowing on kind`, () => {
-      run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', `tsconfig.${resolution}.json`], { cwd: project });
+      run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', `tsconfig.${resolution}.json`], {
+        cwd: project,
+      });
     });
   }
 
   const captured = (() => {
     const bytes = readFileSync(CAPTURED_BIN);
     const nl = bytes.indexOf(10);
-    return { key: bytes.subarray(0, nl).toString(), value: [...bytes.subarray(nl + 1, bytes.length - 1)], config: readFileSync(CAPTURED_CONFIG, 'utf8') };
+    return {
+      key: bytes.subarray(0, nl).toString(),
+      value: [...bytes.subarray(nl + 1, bytes.length - 1)],
+      config: readFileSync(CAPTURED_CONFIG, 'utf8'),
+    };
   })();
 
   async function bundle(platform: 'node' | 'browser', format: 'esm' | 'cjs' | 'iife'): Promise<string> {
@@ -236,14 +273,23 @@ describe('the packed npm package', () => {
     const bytes = readFileSync(tarball);
     const tar = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
     const { messages, pkg } = await publint({ pack: { tarball: tar }, level: 'suggestion', strict: true });
-    assert.deepEqual(messages.map((m) => `${m.type} ${m.code}: ${formatMessage(m, pkg)}`), []);
+    assert.deepEqual(
+      messages.map((m) => `${m.type} ${m.code}: ${formatMessage(m, pkg)}`),
+      [],
+    );
   });
 
   it('@arethetypeswrong/cli finds no problem but require() of ESM under TypeScript 5.6 node16 (Node 20.19+ allows it, tested above)', () => {
     const attw = join(ROOT, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
-    const r = spawnSync(process.execPath, [attw, tarball, '--profile', 'esm-only', '--no-definitely-typed', '--format', 'json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [attw, tarball, '--profile', 'esm-only', '--no-definitely-typed', '--format', 'json'], {
+      encoding: 'utf8',
+    });
     const problems = Object.values(JSON.parse(r.stdout).problems ?? {}).flat() as { kind: string; resolutionKind: string }[];
-    assert.deepEqual(problems.filter((p) => !(p.kind === 'CJSResolvesToESM' && p.resolutionKind === 'node16-cjs')), [], r.stdout);
+    assert.deepEqual(
+      problems.filter((p) => !(p.kind === 'CJSResolvesToESM' && p.resolutionKind === 'node16-cjs')),
+      [],
+      r.stdout,
+    );
     assert.equal(r.status, 0, r.stderr);
   });
 });

@@ -81,8 +81,14 @@ describe('varints', () => {
   });
 
   it('fail as gogo says: truncated, longer than ten bytes', () => {
-    assert.equal(failure(() => read('ff').int64('v')), 'unexpected EOF');
-    assert.equal(failure(() => read('ffffffffffffffffffff01').int64('v')), 'proto: integer overflow');
+    assert.equal(
+      failure(() => read('ff').int64('v')),
+      'unexpected EOF',
+    );
+    assert.equal(
+      failure(() => read('ffffffffffffffffffff01').int64('v')),
+      'proto: integer overflow',
+    );
     assert.equal(consumeVarint(fromHex('ff'), 0), null);
     assert.equal(consumeVarint(fromHex('ffffffffffffffffffff01'), 0), null);
   });
@@ -102,8 +108,14 @@ describe('gogo reader', () => {
   });
 
   it('refuses a length with bit 63 set, and one past the end', () => {
-    assert.equal(failure(() => read('80808080808080808001').bytes('v')), 'proto: negative length found during unmarshaling');
-    assert.equal(failure(() => read('0361').bytes('v')), 'unexpected EOF');
+    assert.equal(
+      failure(() => read('80808080808080808001').bytes('v')),
+      'proto: negative length found during unmarshaling',
+    );
+    assert.equal(
+      failure(() => read('0361').bytes('v')),
+      'unexpected EOF',
+    );
   });
 
   it('skips groups by counting them, as gogo does (end-group numbers are not matched)', () => {
@@ -112,8 +124,14 @@ describe('gogo reader', () => {
     const { field, wire } = r.tag();
     r.skip(wire, field);
     assert.deepEqual(r.tag(), { field: 4, wire: WIRE_VARINT });
-    assert.equal(failure(() => read('0c').skip(4, 1)), 'proto: unexpected end of group');
-    assert.equal(failure(() => read('').skip(7, 1)), 'proto: illegal wireType 7');
+    assert.equal(
+      failure(() => read('0c').skip(4, 1)),
+      'proto: unexpected end of group',
+    );
+    assert.equal(
+      failure(() => read('').skip(7, 1)),
+      'proto: illegal wireType 7',
+    );
   });
 
   it('never throws anything but its own error on any bytes', () => {
@@ -152,14 +170,20 @@ describe('protobuf-go reading', () => {
   });
 
   it('keeps a leading byte order mark in a KMS plugin string, as Go keeps the bytes', () => {
-    const reply = protobuf.Writer.create().uint32((3 << 3) | 2).bytes(utf8('\ufeffkey-1')).finish();
+    const reply = protobuf.Writer.create()
+      .uint32((3 << 3) | 2)
+      .bytes(utf8('\ufeffkey-1'))
+      .finish();
     assert.equal(decodeStatusResponse(reply).keyID, '\ufeffkey-1');
   });
 });
 
 describe('writer', () => {
   it('writes fields protobufjs reads back, small and large payloads alike', () => {
-    const field = fc.record({ num: fc.integer({ min: 1, max: (1 << 29) - 1 }), value: fc.oneof(fc.maxSafeNat(), fc.uint8Array({ maxLength: 300 })) });
+    const field = fc.record({
+      num: fc.integer({ min: 1, max: (1 << 29) - 1 }),
+      value: fc.oneof(fc.maxSafeNat(), fc.uint8Array({ maxLength: 300 })),
+    });
     fc.assert(
       fc.property(fc.array(field, { maxLength: 8 }), (fields) => {
         const w = new WireWriter();

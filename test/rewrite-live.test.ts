@@ -39,7 +39,10 @@ after(async () => {
 });
 
 /** An etcd with `n` Secrets written under key1 (stale under CONFIG); returns their plaintexts. */
-async function filled(n: number, opts: { lease?: boolean } = {}): Promise<{ etcd: EtcdServer; w: EtcdWriter; plain: Map<string, Uint8Array>; lease?: string }> {
+async function filled(
+  n: number,
+  opts: { lease?: boolean } = {},
+): Promise<{ etcd: EtcdServer; w: EtcdWriter; plain: Map<string, Uint8Array>; lease?: string }> {
   const etcd = await startEtcd();
   const w = await EtcdWriter.connect(etcd.endpoint);
   const plain = new Map<string, Uint8Array>();
@@ -54,7 +57,10 @@ async function filled(n: number, opts: { lease?: boolean } = {}): Promise<{ etcd
 }
 
 /** Every Secret's plaintext under CONFIG, and which key wrote it (the value's prefix). */
-async function state(w: EtcdWriter, read: EncryptionConfig = config.config): Promise<Map<string, { plain: string; prefix: string; lease: string; version: number }>> {
+async function state(
+  w: EtcdWriter,
+  read: EncryptionConfig = config.config,
+): Promise<Map<string, { plain: string; prefix: string; lease: string; version: number }>> {
   const out = new Map<string, { plain: string; prefix: string; lease: string; version: number }>();
   for (const kv of (await w.range('/registry/secrets/')).kvs) {
     const key = Buffer.from(kv.key).toString();
@@ -105,7 +111,14 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
     const { etcd, w, plain } = await filled(30);
     const source = await openEndpoints({ endpoints: [etcd.endpoint] });
     try {
-      const setup = rewriteSetup({ config: config.config, newConfig: null, etcdPrefix: '/registry', resources: [], force: false, options: {} });
+      const setup = rewriteSetup({
+        config: config.config,
+        newConfig: null,
+        etcdPrefix: '/registry',
+        resources: [],
+        force: false,
+        options: {},
+      });
       const tally = new RewriteTally();
       const theirs = new Map<string, Uint8Array>();
       let raced = 0;
@@ -136,7 +149,11 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
       const after = await state(w);
       for (const [key, p] of plain) {
         const s = after.get(key)!;
-        assert.equal(s.plain, toBase64(theirs.get(key) ?? p), `${key}: ${theirs.has(key) ? 'the other writer\'s data survives' : 'unchanged data'}`);
+        assert.equal(
+          s.plain,
+          toBase64(theirs.get(key) ?? p),
+          `${key}: ${theirs.has(key) ? "the other writer's data survives" : 'unchanged data'}`,
+        );
         assert.equal(s.prefix, KEY2, key);
       }
     } finally {
@@ -150,7 +167,14 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
     const { etcd, w, plain, lease } = await filled(30, { lease: true });
     const source = await openEndpoints({ endpoints: [etcd.endpoint] });
     try {
-      const setup = rewriteSetup({ config: config.config, newConfig: null, etcdPrefix: '/registry', resources: [], force: false, options: {} });
+      const setup = rewriteSetup({
+        config: config.config,
+        newConfig: null,
+        etcdPrefix: '/registry',
+        resources: [],
+        force: false,
+        options: {},
+      });
       const tally = new RewriteTally();
       let revoked = false;
       await rewriteLive({
@@ -214,9 +238,13 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
     const { etcd, w, plain } = await filled(600);
     try {
       const rev0 = (await w.range('')).revision;
-      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'rewrite', '--endpoints', etcd.endpoint, '-c', config.path, '--batch', '1'], {
-        stdio: 'ignore',
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', CLI, 'rewrite', '--endpoints', etcd.endpoint, '-c', config.path, '--batch', '1'],
+        {
+          stdio: 'ignore',
+        },
+      );
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       // Kill it (no chance to clean up) once some dozens of keys are rewritten.
       for (;;) {

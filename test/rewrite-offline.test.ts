@@ -121,7 +121,10 @@ async function withRestored<T>(path: string, f: (w: EtcdWriter, etcd: EtcdServer
 /** What a restored OUT must serve: rewritten keys as new revisions in key order, everything else unchanged. */
 async function checkServed(kvs: RangeKv[], revision: number, rewritten: string[], read: EncryptionConfig, prefix: string): Promise<void> {
   const expected = fx.model.at(new Uint8Array(0));
-  assert.deepEqual(kvs.map((k) => Buffer.from(k.key).toString()), expected.map((e) => Buffer.from(e.key).toString()));
+  assert.deepEqual(
+    kvs.map((k) => Buffer.from(k.key).toString()),
+    expected.map((e) => Buffer.from(e.key).toString()),
+  );
   const order = sortKeys(rewritten);
   assert.equal(revision, fx.inRevision + order.length);
   for (const [i, kv] of kvs.entries()) {
@@ -153,7 +156,13 @@ describe('rewrite --snapshot', { skip, timeout: 180_000 }, () => {
     assert.match(r.out, new RegExp(`${n + fx.fresh.size} values: ${n} rewritten, ${fx.fresh.size} already fresh, 0 failed`));
     assert.match(r.out, /^secrets +9 +3 +0$/m);
     assert.match(r.out, /^configmaps +1 +1 +0$/m);
-    assert.match(r.err, new RegExp(`^plan: rewrite ${n} of ${n + fx.fresh.size} values \\(0 unreadable, left as they are\\) into .* as revisions ${fx.inRevision + 1}\\.\\.${fx.inRevision + n}\\n`, 'm'));
+    assert.match(
+      r.err,
+      new RegExp(
+        `^plan: rewrite ${n} of ${n + fx.fresh.size} values \\(0 unreadable, left as they are\\) into .* as revisions ${fx.inRevision + 1}\\.\\.${fx.inRevision + n}\\n`,
+        'm',
+      ),
+    );
     assert.equal((await stat(out)).mode & 0o777, 0o600);
     await withRestored(out, async (w) => {
       const now = await w.range('');
@@ -212,14 +221,28 @@ describe('rewrite --snapshot', { skip, timeout: 180_000 }, () => {
       for (const kv of now.kvs) {
         const key = Buffer.from(kv.key).toString();
         if (!fx.plain.has(key) || !key.startsWith('/registry/')) continue;
-        assert.equal(typeof (await decryptWith(fx.config.config, key.split('/')[2]!, key, kv.value)), 'string', `${key}: old config still reads it`);
+        assert.equal(
+          typeof (await decryptWith(fx.config.config, key.split('/')[2]!, key, kv.value)),
+          'string',
+          `${key}: old config still reads it`,
+        );
       }
     });
     const withNew = await runCli(['verify', '--snapshot', out, '-c', next.path]);
     assert.equal(withNew.code, 0, withNew.err);
     assert.match(withNew.out, /; 0 stale\n/);
     assert.equal((await runCli(['verify', '--snapshot', out, '-c', fx.config.path])).code, 3);
-    const again = await runCli(['rewrite', '--snapshot', out, '--out', join(fx.dir, 'moved2.db'), '-c', fx.config.path, '--to-config', next.path]);
+    const again = await runCli([
+      'rewrite',
+      '--snapshot',
+      out,
+      '--out',
+      join(fx.dir, 'moved2.db'),
+      '-c',
+      fx.config.path,
+      '--to-config',
+      next.path,
+    ]);
     assert.equal(again.code, 0, again.err);
     assert.match(again.out, new RegExp(` 0 rewritten, ${all} already fresh, 0 failed`));
   });
@@ -237,7 +260,10 @@ describe('rewrite --snapshot', { skip, timeout: 180_000 }, () => {
     const out = join(fx.dir, 'bad-out.db');
     const r = await runCli(['rewrite', 'secrets', '--snapshot', fx.badPath, '--out', out, '-c', fx.config.path, '--compact']);
     assert.equal(r.code, 3, r.err);
-    assert.match(r.err, /^error: \/registry\/secrets\/default\/zz-bad: no configured key decrypts this value \(written with aescbc key9\)$/m);
+    assert.match(
+      r.err,
+      /^error: \/registry\/secrets\/default\/zz-bad: no configured key decrypts this value \(written with aescbc key9\)$/m,
+    );
     assert.match(r.out, /^secrets +9 +3 +1$/m);
     assert.doesNotMatch(r.out, /configmaps/);
     const a = await openSnapshot(fx.badPath);
@@ -271,7 +297,11 @@ describe('rewrite --snapshot', { skip, timeout: 180_000 }, () => {
         name: 'kms1',
         fakeKMS: { algorithm: 'fake-kms-aes256gcm-nonce12', keks: { k1: toBase64(new Uint8Array(32).fill(3)) }, currentKeyID: 'k1' },
       });
-      plugin = await startPluginServer(fx.dir, 'v2', v2Handlers(() => fake));
+      plugin = await startPluginServer(
+        fx.dir,
+        'v2',
+        v2Handlers(() => fake),
+      );
     });
     after(() => plugin?.stop());
 

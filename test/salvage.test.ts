@@ -63,7 +63,11 @@ async function checkCase(t: TestContext, snap: Buffer, map: PageMap, c: SalvageC
   // verify --salvage: records with mayBeSuperseded, damaged pages with their revisions, exit 3.
   const v = await runCli(['verify', '-o', 'ndjson', '--salvage', '--snapshot', path, '-c', config]);
   assert.equal(v.code, 3, v.err);
-  const records = v.out.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l) as { key: string; mayBeSuperseded?: boolean });
+  const records = v.out
+    .trim()
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => JSON.parse(l) as { key: string; mayBeSuperseded?: boolean });
   assert.equal(records.length, keys.size);
   for (const r of records) {
     const k = keys.get(Buffer.from(r.key).toString('latin1'))!;
@@ -71,7 +75,11 @@ async function checkCase(t: TestContext, snap: Buffer, map: PageMap, c: SalvageC
   }
   for (const { page, revisions } of c.destroyed) {
     const ranges = reportedRanges(v.err, page);
-    for (const r of revisions) assert.ok(ranges.some(([a, b]) => a <= r && r <= b), `page ${page}: revision ${r} in a reported range (${JSON.stringify(ranges)})`);
+    for (const r of revisions)
+      assert.ok(
+        ranges.some(([a, b]) => a <= r && r <= b),
+        `page ${page}: revision ${r} in a reported range (${JSON.stringify(ranges)})`,
+      );
   }
 
   // get --salvage: the secrets as objects, a warning per key that may be superseded, exit 3.
@@ -79,11 +87,20 @@ async function checkCase(t: TestContext, snap: Buffer, map: PageMap, c: SalvageC
   assert.equal(g.code, 3, g.err);
   const secrets = [...keys.entries()].filter(([k]) => k.startsWith('/registry/secrets/'));
   // Each secret as an object, or as an error when its bytes parsed but do not decrypt (a flipped value).
-  const objects = g.out.trim().split('\n').filter((l) => l !== '').length;
+  const objects = g.out
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '').length;
   const failed = g.err.split('\n').filter((l) => l.startsWith('error: /registry/secrets/')).length;
   assert.equal(objects + failed, secrets.length, g.err);
   const warned = new Set([...g.err.matchAll(/^warning: (\S+): may be superseded/gm)].map((m) => m[1]));
-  assert.deepEqual([...warned].sort(), secrets.filter(([, s]) => s.mayBeSuperseded).map(([k]) => k).sort());
+  assert.deepEqual(
+    [...warned].sort(),
+    secrets
+      .filter(([, s]) => s.mayBeSuperseded)
+      .map(([k]) => k)
+      .sort(),
+  );
   assert.match(g.err, /salvage: \d+ damaged ranges?;|salvage: both meta pages are damaged/);
 
   // For the closing note: how much came back.
@@ -92,7 +109,9 @@ async function checkCase(t: TestContext, snap: Buffer, map: PageMap, c: SalvageC
   const liveKeys = [...live.entries()].filter(([, e]) => !e.tombstone);
   const exact = liveKeys.filter(([k, e]) => keys.get(k)?.revision === e.main).length;
   const flagged = [...keys.values()].filter((k) => k.mayBeSuperseded).length;
-  t.diagnostic(`${c.name}: ${exact} of ${liveKeys.length} live keys at their newest revision, ${keys.size - exact} older or resurrected, ${flagged} flagged mayBeSuperseded`);
+  t.diagnostic(
+    `${c.name}: ${exact} of ${liveKeys.length} live keys at their newest revision, ${keys.size - exact} older or resurrected, ${flagged} flagged mayBeSuperseded`,
+  );
 }
 
 async function suite(snapPath: string, _config: string): Promise<{ snap: Buffer; map: PageMap; cases: SalvageCase[] }> {
@@ -105,7 +124,10 @@ describe('--salvage over vectors/salvage/snapshot.db', async () => {
   const { snap, map, cases } = await suite(SALVAGE_SNAPSHOT, SALVAGE_CONFIG);
 
   test('an undamaged snapshot: the same output as without --salvage, exit 0, the trailer check said skipped', async () => {
-    for (const args of [['get', 'secrets', '-A', '-o', 'ndjson'], ['verify', '-o', 'ndjson']]) {
+    for (const args of [
+      ['get', 'secrets', '-A', '-o', 'ndjson'],
+      ['verify', '-o', 'ndjson'],
+    ]) {
       const plain = await runCli([...args, '--snapshot', SALVAGE_SNAPSHOT, '-c', SALVAGE_CONFIG]);
       const salvaged = await runCli([...args, '--salvage', '--snapshot', SALVAGE_SNAPSHOT, '-c', SALVAGE_CONFIG]);
       assert.equal(plain.code, 0);
@@ -135,7 +157,10 @@ describe('--salvage over vectors/salvage/snapshot.db', async () => {
     const r = await runCli(['get', 'secrets', name!, '-n', ns!, '-o', 'json', '--salvage', '--snapshot', path, '-c', SALVAGE_CONFIG]);
     assert.equal(r.code, 3, r.err);
     assert.equal((JSON.parse(r.out) as { metadata: { name: string } }).metadata.name, name);
-    assert.match(r.err, new RegExp(`^warning: ${flagged[0]}: may be superseded: its newest surviving revision ${flagged[1].revision} `, 'm'));
+    assert.match(
+      r.err,
+      new RegExp(`^warning: ${flagged[0]}: may be superseded: its newest surviving revision ${flagged[1].revision} `, 'm'),
+    );
   });
 });
 
@@ -149,7 +174,10 @@ describe('--salvage over a snapshot a real etcd writes here', { skip, timeout: 3
     const parsed = parseEncryptionConfig(readFileSync(config), config);
     const first = (type: string): EncryptionConfig => ({
       ...parsed,
-      resources: parsed.resources.map((r) => ({ ...r, providers: [...r.providers.filter((p: ProviderConfig) => p.type === type), ...r.providers.filter((p) => p.type !== type)] })),
+      resources: parsed.resources.map((r) => ({
+        ...r,
+        providers: [...r.providers.filter((p: ProviderConfig) => p.type === type), ...r.providers.filter((p) => p.type !== type)],
+      })),
     });
     const providers = ['aesgcm', 'aescbc', 'secretbox', 'identity'];
     const server = await startEtcd();
@@ -160,7 +188,12 @@ describe('--salvage over a snapshot a real etcd writes here', { skip, timeout: 3
           const name = `s-${String(i).padStart(2, '0')}`;
           const key = `/registry/secrets/ns-${i % 3}/${name}`;
           if (round > 0 && (i + round) % 3 === 0) continue;
-          const obj = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: `ns-${i % 3}`, labels: { round: String(round) } }, data: { v: Buffer.from('x'.repeat(100 + ((i * 37 + round * 11) % 500))).toString('base64') } };
+          const obj = {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name, namespace: `ns-${i % 3}`, labels: { round: String(round) } },
+            data: { v: Buffer.from('x'.repeat(100 + ((i * 37 + round * 11) % 500))).toString('base64') },
+          };
           const plain = encodeObject(obj);
           const p = providers[(i + round) % 4]!;
           await w.put(key, p === 'identity' ? plain : await createTransformer(first(p), 'secrets').toStorage(plain, key));

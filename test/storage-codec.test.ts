@@ -19,7 +19,9 @@ const EMPTY_META = '0a00 1200 1a00 2200 2a00 3200 3800 4200'; // ObjectMeta 1–
 function envelope(kind: string, rawHex: string): string {
   const raw = fromHex(hex(rawHex));
   const typeMeta = `0a02${ascii('v1')}12${kind.length.toString(16).padStart(2, '0')}${ascii(kind)}`;
-  return hex(`6b387300 0a${(typeMeta.length / 2).toString(16).padStart(2, '0')}${typeMeta} 12${raw.length.toString(16).padStart(2, '0')}${toHex(raw)} 1a00 2200`);
+  return hex(
+    `6b387300 0a${(typeMeta.length / 2).toString(16).padStart(2, '0')}${typeMeta} 12${raw.length.toString(16).padStart(2, '0')}${toHex(raw)} 1a00 2200`,
+  );
 }
 
 const secret = (fields: Partial<KubeObject> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: {}, ...fields });
@@ -41,7 +43,10 @@ describe('encoder rules (docs/FORMATS.md#protobuf-encoding)', () => {
 
   it('immutable=false is written: 28 00 in a Secret, 20 00 in a ConfigMap', () => {
     assert.equal(enc(secret({ immutable: false })), envelope('Secret', `0a10 ${EMPTY_META} 1a00 2800`));
-    assert.equal(enc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, immutable: false }), envelope('ConfigMap', `0a10 ${EMPTY_META} 2000`));
+    assert.equal(
+      enc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, immutable: false }),
+      envelope('ConfigMap', `0a10 ${EMPTY_META} 2000`),
+    );
   });
 
   it('the epoch is 42 04 08 00 10 00; null and the zero time are 42 00', () => {
@@ -62,7 +67,9 @@ describe('encoder rules (docs/FORMATS.md#protobuf-encoding)', () => {
 
   it('map entries are ordered by UTF-8 bytes: "10" < "24" < "7" < "9" < "B" < "b", U+FFFF before U+1F600', () => {
     const data = { b: '', '9': '', B: '', '7': '', '24': '', '10': '' };
-    const entries = ['10', '24', '7', '9', 'B', 'b'].map((k) => `12${(4 + k.length).toString(16).padStart(2, '0')} 0a0${k.length}${ascii(k)} 1200`).join(' ');
+    const entries = ['10', '24', '7', '9', 'B', 'b']
+      .map((k) => `12${(4 + k.length).toString(16).padStart(2, '0')} 0a0${k.length}${ascii(k)} 1200`)
+      .join(' ');
     assert.equal(enc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, data }), envelope('ConfigMap', `0a10 ${EMPTY_META} ${entries}`));
     const nonBmp = toHex(encodeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, data: { '\u{1f600}': 'x', '\uffff': 'y' } }));
     assert.ok(nonBmp.indexOf(toHex(utf8('\uffff'))) < nonBmp.indexOf(toHex(utf8('\u{1f600}'))));
@@ -101,21 +108,37 @@ describe('errors', () => {
     expectError('ERR_ENVELOPE', () => decodeObject(new Uint8Array(0)), /^empty data$/);
     expectError('ERR_ENVELOPE', () => decodeObject(fromHex('6b387300')), /^empty body$/);
     expectError('ERR_ENVELOPE', () => decodeObject(utf8('hello')), /expected prefix \[107 56 115 0\].*found 68656c6c6f/);
-    expectError('ERR_ENVELOPE', () => decodeObject(utf8('k8s:enc:aescbc:v1:key1:xxxxxxxx')), /still encrypted \(starts with "k8s:enc:aescbc:v1:"\)/);
+    expectError(
+      'ERR_ENVELOPE',
+      () => decodeObject(utf8('k8s:enc:aescbc:v1:key1:xxxxxxxx')),
+      /still encrypted \(starts with "k8s:enc:aescbc:v1:"\)/,
+    );
     expectError('ERR_ENVELOPE', () => decodeObject(utf8('{"kind":"Foo"')), /invalid JSON/);
     expectError('ERR_ENVELOPE', () => decodeObject(utf8('{"apiVersion":"v1"}')), /^Object 'Kind' is missing in/);
   });
 
   it('ERR_PROTOBUF names the message and field', () => {
-    expectError('ERR_PROTOBUF', () => decodeObject(fromHex(envelope('Secret', '0a02 0a05'))), /^proto: Secret\.metadata: name: unexpected EOF$/);
-    expectError('ERR_PROTOBUF', () => decodeObject(fromHex(envelope('Secret', '1801'))), /^proto: Secret: wrong wireType = 0 for field type$/);
+    expectError(
+      'ERR_PROTOBUF',
+      () => decodeObject(fromHex(envelope('Secret', '0a02 0a05'))),
+      /^proto: Secret\.metadata: name: unexpected EOF$/,
+    );
+    expectError(
+      'ERR_PROTOBUF',
+      () => decodeObject(fromHex(envelope('Secret', '1801'))),
+      /^proto: Secret: wrong wireType = 0 for field type$/,
+    );
     expectError('ERR_PROTOBUF', () => decodeObject(fromHex(envelope('Secret', '0a01 07'))), /^proto: Secret\.metadata: illegal tag 0/);
   });
 
   it('ERR_OBJECT for unsupported kinds and wrong shapes', () => {
     expectError('ERR_OBJECT', () => encodeObject({ apiVersion: 'v1', kind: 'Pod', metadata: {} }), /Secret and ConfigMap only/);
     expectError('ERR_OBJECT', () => encodeObject(secret({ data: { k: 'not base64!' } })), /^Secret\.data\["k"\]: illegal base64 data$/);
-    expectError('ERR_OBJECT', () => encodeObject(secret({ metadata: { name: 5 as unknown as string } })), /^Secret\.metadata\.name: expected a string/);
+    expectError(
+      'ERR_OBJECT',
+      () => encodeObject(secret({ metadata: { name: 5 as unknown as string } })),
+      /^Secret\.metadata\.name: expected a string/,
+    );
     expectError('ERR_OBJECT', () => encodeObject(secret({ metadata: { generation: 2 ** 60 } })), /expected an integer/);
     expectError('ERR_OBJECT', () => encodeObject(secret({ metadata: { creationTimestamp: 'yesterday' } })), /RFC 3339/);
   });
@@ -123,8 +146,15 @@ describe('errors', () => {
 
 describe('JSON-stored objects', () => {
   it('decode with exact integers and print them exactly', () => {
-    const obj = decodeObject(utf8('{"apiVersion":"example.com/v1","kind":"Foo","metadata":{"name":"x"},"spec":{"n":12345678901234567890,"f":0.5}}'));
-    assert.deepStrictEqual(obj, { apiVersion: 'example.com/v1', kind: 'Foo', metadata: { name: 'x' }, spec: { n: 12345678901234567890n, f: 0.5 } });
+    const obj = decodeObject(
+      utf8('{"apiVersion":"example.com/v1","kind":"Foo","metadata":{"name":"x"},"spec":{"n":12345678901234567890,"f":0.5}}'),
+    );
+    assert.deepStrictEqual(obj, {
+      apiVersion: 'example.com/v1',
+      kind: 'Foo',
+      metadata: { name: 'x' },
+      spec: { n: 12345678901234567890n, f: 0.5 },
+    });
     assert.ok(toJson(obj).includes('"n": 12345678901234567890'));
   });
 });
@@ -133,7 +163,14 @@ describe('kubectl-style output', () => {
   const mysecret: KubeObject = {
     kind: 'Secret',
     apiVersion: 'v1',
-    metadata: { name: 'mysecret', namespace: 'default', uid: 'u-1', resourceVersion: '7', creationTimestamp: '2017-11-28T12:12:10Z', annotations: { note: '<a & b>' } },
+    metadata: {
+      name: 'mysecret',
+      namespace: 'default',
+      uid: 'u-1',
+      resourceVersion: '7',
+      creationTimestamp: '2017-11-28T12:12:10Z',
+      annotations: { note: '<a & b>' },
+    },
     data: { password: 'aWxvdmVqYXBhbgo=' },
     type: 'Opaque',
   };

@@ -19,7 +19,8 @@ const CAPTURED = new URL('../vectors/captured/k8s-1.8-aescbc/', import.meta.url)
 
 const versions = readdirSync(FIXTURES).filter((v) => v !== 'COMMIT');
 const read = (version: string, file: string) => new Uint8Array(readFileSync(new URL(`${version}/${file}`, FIXTURES)));
-const readJson = (version: string, file: string) => parseJson(readFileSync(new URL(`${version}/${file}`, FIXTURES), 'utf8')) as unknown as KubeObject;
+const readJson = (version: string, file: string) =>
+  parseJson(readFileSync(new URL(`${version}/${file}`, FIXTURES), 'utf8')) as unknown as KubeObject;
 
 /** v1.23.0 and later fixtures are written by today's schema (v1.9+ order compares lexically). */
 function isCurrentSchema(version: string): boolean {
@@ -160,7 +161,9 @@ describe('Kubernetes 1.8 captured values (docs/FORMATS.md#the-captured-18-secret
     assert.equal(again[20], 0x0a);
     assert.equal(again[21], 0x4b);
     assert.equal(toHex(again.subarray(again.length - 4)), '1a002200');
-    const withoutClusterName = toHex(plaintext).replace('12700a4d', '126e0a4b').replace(/7a00(?=1217)/, '');
+    const withoutClusterName = toHex(plaintext)
+      .replace('12700a4d', '126e0a4b')
+      .replace(/7a00(?=1217)/, '');
     assert.equal(toHex(again), withoutClusterName);
   });
 });

@@ -27,7 +27,9 @@ const text = fc.oneof(
 const mapKey = fc.oneof(fc.stringMatching(/^\d{1,3}$/), text);
 const dict = (value: fc.Arbitrary<string>) => fc.dictionary(mapKey, value, { maxKeys: 6 });
 const base64 = fc.uint8Array({ maxLength: 24 }).map(toBase64);
-const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((v) => (v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v));
+const int64 = fc
+  .bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
+  .map((v) => (v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v));
 const time = fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }).map(formatTime);
 
 const ownerReference = fc.record(
@@ -41,7 +43,10 @@ const managedField = fc.record(
     apiVersion: text,
     time: fc.option(time),
     fieldsType: text,
-    fieldsV1: fc.dictionary(fc.string().map((s) => `f:${s}`), fc.constant({})),
+    fieldsV1: fc.dictionary(
+      fc.string().map((s) => `f:${s}`),
+      fc.constant({}),
+    ),
     subresource: text,
   },
   { requiredKeys: [] },
@@ -78,7 +83,14 @@ const secret = fc.record(
   { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
 );
 const configMap = fc.record(
-  { apiVersion: fc.constant('v1'), kind: fc.constant('ConfigMap'), metadata, immutable: fc.boolean(), data: dict(text), binaryData: dict(base64) },
+  {
+    apiVersion: fc.constant('v1'),
+    kind: fc.constant('ConfigMap'),
+    metadata,
+    immutable: fc.boolean(),
+    data: dict(text),
+    binaryData: dict(base64),
+  },
   { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
 );
 const object = fc.oneof(secret, configMap) as fc.Arbitrary<KubeObject>;
@@ -170,7 +182,11 @@ describe('hostile input', () => {
     const rawStart = 4 + 14;
     const rawEnd = rawStart + 2 + bytes[rawStart + 1]!;
     for (let n = rawStart + 1; n < rawEnd; n++) {
-      assert.throws(() => decodeObject(bytes.subarray(0, n)), (e: unknown) => e instanceof K8sEncError && e.code === 'ERR_PROTOBUF', `prefix of ${n} bytes`);
+      assert.throws(
+        () => decodeObject(bytes.subarray(0, n)),
+        (e: unknown) => e instanceof K8sEncError && e.code === 'ERR_PROTOBUF',
+        `prefix of ${n} bytes`,
+      );
     }
   });
 });
@@ -203,13 +219,24 @@ describe('building blocks', () => {
 
   it('parseJson agrees with JSON.parse, except that integers beyond 2^53 stay exact bigints', () => {
     const rounded = (v: unknown): unknown =>
-      typeof v === 'bigint' ? Number(v) : Array.isArray(v) ? v.map(rounded) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rounded(x)])) : v;
+      typeof v === 'bigint'
+        ? Number(v)
+        : Array.isArray(v)
+          ? v.map(rounded)
+          : v !== null && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rounded(x)]))
+            : v;
     fc.assert(
       fc.property(fc.json(), (text) => {
-        assert.deepStrictEqual(rounded(parseJson(text)), JSON.parse(text, (_k, v) => (Object.is(v, -0) ? 0 : v)));
+        assert.deepStrictEqual(
+          rounded(parseJson(text)),
+          JSON.parse(text, (_k, v) => (Object.is(v, -0) ? 0 : v)),
+        );
       }),
       RUNS,
     );
-    assert.deepStrictEqual(parseJson('{"a":[-9223372036854775808, 9007199254740993, 1.5e3]}'), { a: [-9223372036854775808n, 9007199254740993n, 1500] });
+    assert.deepStrictEqual(parseJson('{"a":[-9223372036854775808, 9007199254740993, 1.5e3]}'), {
+      a: [-9223372036854775808n, 9007199254740993n, 1500],
+    });
   });
 });

@@ -44,7 +44,8 @@ function time(t: Msg | undefined | null): string | null {
 
 const has = (m: Msg, f: string) => Object.hasOwn(m, f) && m[f] !== null && m[f] !== undefined;
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-const nonEmpty = (o: Json) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)));
+const nonEmpty = (o: Json) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)));
 
 function objectMeta(m: Msg): Json {
   const map = (x: unknown) => (x !== undefined && Object.keys(x as object).length > 0 ? { ...(x as Json) } : undefined);
@@ -62,7 +63,14 @@ function objectMeta(m: Msg): Json {
     labels: map(m['labels']),
     annotations: map(m['annotations']),
     ownerReferences: ((m['ownerReferences'] as Msg[] | undefined) ?? []).map((o) =>
-      nonEmpty({ apiVersion: o['apiVersion'] ?? '', kind: o['kind'] ?? '', name: o['name'] ?? '', uid: o['uid'] ?? '', controller: has(o, 'controller') ? o['controller'] : undefined, blockOwnerDeletion: has(o, 'blockOwnerDeletion') ? o['blockOwnerDeletion'] : undefined }),
+      nonEmpty({
+        apiVersion: o['apiVersion'] ?? '',
+        kind: o['kind'] ?? '',
+        name: o['name'] ?? '',
+        uid: o['uid'] ?? '',
+        controller: has(o, 'controller') ? o['controller'] : undefined,
+        blockOwnerDeletion: has(o, 'blockOwnerDeletion') ? o['blockOwnerDeletion'] : undefined,
+      }),
     ),
     finalizers: m['finalizers'],
     managedFields: ((m['managedFields'] as Msg[] | undefined) ?? []).map((f) =>
@@ -72,7 +80,9 @@ function objectMeta(m: Msg): Json {
         apiVersion: f['apiVersion'],
         time: has(f, 'time') ? time(f['time'] as Msg) : undefined,
         fieldsType: f['fieldsType'],
-        fieldsV1: has(f, 'fieldsV1') ? JSON.parse(Buffer.from(((f['fieldsV1'] as Msg)['Raw'] as Uint8Array | undefined) ?? []).toString() || '{}') : undefined,
+        fieldsV1: has(f, 'fieldsV1')
+          ? JSON.parse(Buffer.from(((f['fieldsV1'] as Msg)['Raw'] as Uint8Array | undefined) ?? []).toString() || '{}')
+          : undefined,
         subresource: f['subresource'],
       }),
     ),
@@ -114,7 +124,12 @@ function ours(stored: Uint8Array): Json {
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Json)[k])]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Json)[k])]),
+    );
   return v;
 }
 
@@ -178,14 +193,27 @@ describe('storage decoder against protobufjs over proto/', () => {
       { requiredKeys: ['creationTimestamp'] },
     );
     const bytes = fc.uint8Array({ maxLength: 40 });
-    const secret = fc.record({ metadata: meta, data: fc.dictionary(key, bytes, { maxKeys: 4 }), type: fc.constantFrom('', 'Opaque', 'kubernetes.io/tls') });
-    const configMap = fc.record({ metadata: meta, data: fc.dictionary(key, fc.string({ maxLength: 30 }), { maxKeys: 4 }), binaryData: fc.dictionary(key, bytes, { maxKeys: 2 }) });
-    const obj = fc.oneof(secret.map((m) => ['Secret', m] as const), configMap.map((m) => ['ConfigMap', m] as const));
+    const secret = fc.record({
+      metadata: meta,
+      data: fc.dictionary(key, bytes, { maxKeys: 4 }),
+      type: fc.constantFrom('', 'Opaque', 'kubernetes.io/tls'),
+    });
+    const configMap = fc.record({
+      metadata: meta,
+      data: fc.dictionary(key, fc.string({ maxLength: 30 }), { maxKeys: 4 }),
+      binaryData: fc.dictionary(key, bytes, { maxKeys: 2 }),
+    });
+    const obj = fc.oneof(
+      secret.map((m) => ['Secret', m] as const),
+      configMap.map((m) => ['ConfigMap', m] as const),
+    );
     fc.assert(
       fc.property(obj, ([kind, m]) => {
         const type = kinds[kind]!;
         const raw = type.encode(type.fromObject(m)).finish();
-        const unknown = Unknown.encode(Unknown.fromObject({ typeMeta: { apiVersion: 'v1', kind }, raw, contentEncoding: '', contentType: '' })).finish();
+        const unknown = Unknown.encode(
+          Unknown.fromObject({ typeMeta: { apiVersion: 'v1', kind }, raw, contentEncoding: '', contentType: '' }),
+        ).finish();
         agree(Buffer.concat([MAGIC, unknown]), `random ${kind}`);
       }),
       { numRuns: 300, seed: 20261206 },

@@ -26,8 +26,15 @@ async function sampleValues(): Promise<ValueToRead[]> {
 const SAMPLE = await sampleValues();
 
 test('the sample snapshot holds encrypted, stale and plaintext values of two resources', () => {
-  const written = JSON.parse(readFileSync('vectors/sample/expected.json', 'utf8')) as { key: string; resource: string; writtenWith: string }[];
-  assert.deepEqual(SAMPLE.map((v) => (typeof v.key === 'string' ? v.key : new TextDecoder().decode(v.key))), written.map((w) => w.key));
+  const written = JSON.parse(readFileSync('vectors/sample/expected.json', 'utf8')) as {
+    key: string;
+    resource: string;
+    writtenWith: string;
+  }[];
+  assert.deepEqual(
+    SAMPLE.map((v) => (typeof v.key === 'string' ? v.key : new TextDecoder().decode(v.key))),
+    written.map((w) => w.key),
+  );
   assert.deepEqual(new Set(written.map((w) => w.writtenWith)), new Set(['key1', 'key2', 'plaintext']));
   assert.deepEqual(new Set(written.map((w) => w.resource)), new Set(['secrets', 'configmaps']));
 });
@@ -83,7 +90,10 @@ test('inChunks keeps order and splits at the size', async () => {
   }
   const chunks: number[][] = [];
   for await (const c of inChunks(count(1030), 512)) chunks.push(c);
-  assert.deepEqual(chunks.map((c) => c.length), [512, 512, 6]);
+  assert.deepEqual(
+    chunks.map((c) => c.length),
+    [512, 512, 6],
+  );
   assert.deepEqual(chunks.flat(), [...Array(1030).keys()]);
   for await (const _ of inChunks(count(0), 512)) assert.fail('no chunk for no items');
 });

@@ -108,16 +108,11 @@ const keyed = (type: 'aescbc' | 'aesgcm' | 'secretbox') =>
   fc
     .uniqueArray(fc.constantFrom('k1', 'k2', 'k3'), { minLength: 1, maxLength: 3 })
     .chain((names) =>
-      fc.tuple(...names.map(() => (type === 'secretbox' ? KEY32 : fc.oneof(KEY16, KEY32)))).map(
-        (secrets): ProviderConfig => ({ type, keys: names.map((name, i) => ({ name, secret: secrets[i]! })) }),
-      ),
+      fc
+        .tuple(...names.map(() => (type === 'secretbox' ? KEY32 : fc.oneof(KEY16, KEY32))))
+        .map((secrets): ProviderConfig => ({ type, keys: names.map((name, i) => ({ name, secret: secrets[i]! })) })),
     );
-const providerArb = fc.oneof(
-  keyed('aescbc'),
-  keyed('aesgcm'),
-  keyed('secretbox'),
-  fc.constant<ProviderConfig>({ type: 'identity' }),
-);
+const providerArb = fc.oneof(keyed('aescbc'), keyed('aesgcm'), keyed('secretbox'), fc.constant<ProviderConfig>({ type: 'identity' }));
 
 type Mutation = { kind: 'none' } | { kind: 'flip'; at: number } | { kind: 'cut'; at: number } | { kind: 'garbage'; bytes: Uint8Array };
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
@@ -125,7 +120,10 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.nat().map((at): Mutation => ({ kind: 'flip', at })),
   fc.nat().map((at): Mutation => ({ kind: 'cut', at })),
   fc
-    .tuple(fc.constantFrom('', 'k8s:enc:aescbc:v1:k1:', 'k8s:enc:aesgcm:v1:k2:', 'k8s:enc:secretbox:v1:k3:', 'k8s:enc:'), fc.uint8Array({ maxLength: 80 }))
+    .tuple(
+      fc.constantFrom('', 'k8s:enc:aescbc:v1:k1:', 'k8s:enc:aesgcm:v1:k2:', 'k8s:enc:secretbox:v1:k3:', 'k8s:enc:'),
+      fc.uint8Array({ maxLength: 80 }),
+    )
     .map(([p, b]): Mutation => ({ kind: 'garbage', bytes: concatBytes(utf8(p), b) })),
 );
 
@@ -135,7 +133,7 @@ function mutate(v: Uint8Array, m: Mutation): Uint8Array {
       return v;
     case 'flip': {
       const out = v.slice();
-      if (out.length > 0) out[m.at % out.length]! ^= 1 << m.at % 8;
+      if (out.length > 0) out[m.at % out.length]! ^= 1 << (m.at % 8);
       return out;
     }
     case 'cut':

@@ -171,7 +171,10 @@ for (const backend of availableBackends()) {
       const e = await failure(chain.fromStorage(stored, AD));
       assert.equal(e.message, '[invalid padding on input, no matching key was found for the provided AES transformer]');
       assert.equal(e.code, 'ERR_MULTIPLE');
-      assert.deepEqual(e.errors?.map((x) => x.code), ['ERR_PADDING', 'ERR_NO_MATCHING_KEY']);
+      assert.deepEqual(
+        e.errors?.map((x) => x.code),
+        ['ERR_PADDING', 'ERR_NO_MATCHING_KEY'],
+      );
     });
 
     it('repeated messages collapse to one bare error', async () => {
@@ -313,16 +316,16 @@ const keyFor = (type: (typeof PROVIDER_TYPES)[number]) =>
 const providerArb = (i: number): fc.Arbitrary<ProviderConfig> =>
   fc.oneof(
     fc.constant<ProviderConfig>(identity),
-    fc.constantFrom(...PROVIDER_TYPES).chain((type) =>
-      fc
-        .array(keyFor(type), { minLength: 1, maxLength: 3 })
-        .map((secrets): ProviderConfig => ({ type, keys: secrets.map((secret, j) => ({ name: `p${i}k${j}`, secret })) })),
-    ),
+    fc
+      .constantFrom(...PROVIDER_TYPES)
+      .chain((type) =>
+        fc
+          .array(keyFor(type), { minLength: 1, maxLength: 3 })
+          .map((secrets): ProviderConfig => ({ type, keys: secrets.map((secret, j) => ({ name: `p${i}k${j}`, secret })) })),
+      ),
   );
 
-const chainArb = fc
-  .integer({ min: 1, max: 4 })
-  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => providerArb(i))));
+const chainArb = fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => providerArb(i))));
 const adArb = fc.oneof(fc.string({ maxLength: 80 }), fc.uint8Array({ maxLength: 80 }));
 /** Plaintexts that cannot start with `k8s:enc:`: identity writes those verbatim and can never read them back. */
 const plaintextArb = fc.uint8Array({ maxLength: 300 }).filter((b) => !(b[0] === 0x6b && b[1] === 0x38));
@@ -330,13 +333,18 @@ const plaintextArb = fc.uint8Array({ maxLength: 300 }).filter((b) => !(b[0] === 
 describe('properties', () => {
   it('every provider and backend round-trips any plaintext and AD with stale=false', async () => {
     await fc.assert(
-      fc.asyncProperty(typeArb.chain((t) => fc.tuple(fc.constant(t), keyFor(t))), plaintextArb, adArb, async ([type, secret], plain, ad) => {
-        for (const backend of availableBackends()) {
-          const chain = buildProviderChain([{ type, keys: [{ name: 'key', secret }] }], { backend: backend.name });
-          const r = await chain.fromStorage(await chain.toStorage(plain, ad), ad);
-          assert.deepEqual(r, { data: plain, stale: false });
-        }
-      }),
+      fc.asyncProperty(
+        typeArb.chain((t) => fc.tuple(fc.constant(t), keyFor(t))),
+        plaintextArb,
+        adArb,
+        async ([type, secret], plain, ad) => {
+          for (const backend of availableBackends()) {
+            const chain = buildProviderChain([{ type, keys: [{ name: 'key', secret }] }], { backend: backend.name });
+            const r = await chain.fromStorage(await chain.toStorage(plain, ad), ad);
+            assert.deepEqual(r, { data: plain, stale: false });
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -386,9 +394,7 @@ describe('properties', () => {
     const chains = availableBackends().map((b) => buildProviderChain(providers, { backend: b.name }));
     const writer = buildProviderChain(providers);
     const prefixes = ['', 'k8s:enc:', ...['aescbc:v1:k', 'aesgcm:v1:k', 'secretbox:v1:k', 'aescbc:v1:k:2'].map((p) => `k8s:enc:${p}:`)];
-    const random = fc
-      .tuple(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 120 }))
-      .map(([p, b]) => concatBytes(utf8(p), b));
+    const random = fc.tuple(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 120 })).map(([p, b]) => concatBytes(utf8(p), b));
     const mutated = fc
       .tuple(fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.nat())
       .map(async ([plain, at, xor, cut]) => {
@@ -406,11 +412,17 @@ describe('properties', () => {
       }
     };
     await fc.assert(
-      fc.asyncProperty(fc.oneof(random.map(async (b) => b), mutated), async (storedP) => {
-        const stored = await storedP;
-        const outcomes = await Promise.all(chains.map((c) => outcome(c, stored)));
-        assert.equal(new Set(outcomes).size, 1, outcomes.join(' ≠ '));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          random.map(async (b) => b),
+          mutated,
+        ),
+        async (storedP) => {
+          const stored = await storedP;
+          const outcomes = await Promise.all(chains.map((c) => outcome(c, stored)));
+          assert.equal(new Set(outcomes).size, 1, outcomes.join(' ≠ '));
+        },
+      ),
       { numRuns: 300 },
     );
   });

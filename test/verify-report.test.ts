@@ -36,7 +36,10 @@ interface Rec {
 async function verifyWithReport(config: string, name: string, extra: string[] = []) {
   const report = join(out, name);
   const r = await runCli(['verify', '--snapshot', SNAPSHOT, '-c', config, '-o', 'ndjson', '--report', report, ...extra]);
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = lines.pop().summary;
   return { code: r.code, err: r.err, records: lines as Rec[], summary, report, html: readFileSync(report, 'utf8') };
 }
@@ -48,7 +51,9 @@ function attrs(tag: string): Record<string, string> {
 
 /** The report's table rows, and the same counted from the ndjson records. */
 function rowsOf(html: string) {
-  return [...html.matchAll(/<tr data-row[^>]*>/g)].map((m) => attrs(m[0])).map((a) => [a.resource, a.provider, a['key-name'], +a.values!, +a.stale!, +a.failed!].join(' '));
+  return [...html.matchAll(/<tr data-row[^>]*>/g)]
+    .map((m) => attrs(m[0]))
+    .map((a) => [a.resource, a.provider, a['key-name'], +a.values!, +a.stale!, +a.failed!].join(' '));
 }
 function rowsFromRecords(records: Rec[]) {
   const counts = new Map<string, [number, number, number]>();
@@ -84,14 +89,18 @@ test('the sample report: totals, rows and stale list equal the ndjson records; 0
   );
   assert.equal(+totals.keys!, r.summary.keys);
   assert.deepEqual(rowsOf(r.html).sort(), rowsFromRecords(r.records).sort());
-  assert.deepEqual(keysIn(r.html, 'Stale values'), r.records.filter((x) => x.stale === true).map((x) => x.key));
+  assert.deepEqual(
+    keysIn(r.html, 'Stale values'),
+    r.records.filter((x) => x.stale === true).map((x) => x.key),
+  );
   assert.match(r.html, /Failed values: none/);
   // sha256sum of the snapshot and of the config file, as an auditor would recompute them.
   const { createHash } = await import('node:crypto');
   assert.ok(r.html.includes(createHash('sha256').update(readFileSync(SNAPSHOT)).digest('hex')));
   assert.ok(r.html.includes(createHash('sha256').update(readFileSync(CONFIG)).digest('hex')));
   assert.ok(r.html.includes(`<dt>Revision</dt><dd>${SAMPLE_REVISION}</dd>`));
-  for (const secret of readFileSync(CONFIG, 'utf8').matchAll(/secret: (\S+)/g)) assert.ok(!r.html.includes(secret[1]!), 'a key is in the report');
+  for (const secret of readFileSync(CONFIG, 'utf8').matchAll(/secret: (\S+)/g))
+    assert.ok(!r.html.includes(secret[1]!), 'a key is in the report');
   assert.doesNotMatch(r.html, /<script|<link|<img|src=|href=|url\(/i);
 });
 
@@ -100,7 +109,10 @@ test('a report with failures lists each failed key with its error; worker thread
   assert.equal(r.code, 3, r.err);
   const failed = r.records.filter((x) => x.status === 'error');
   assert.ok(failed.length > 0);
-  assert.deepEqual(keysIn(r.html, 'Failed values'), failed.map((x) => x.key));
+  assert.deepEqual(
+    keysIn(r.html, 'Failed values'),
+    failed.map((x) => x.key),
+  );
   for (const f of failed) assert.ok(r.html.includes(f.error!), f.error!);
   assert.deepEqual(rowsOf(r.html).sort(), rowsFromRecords(r.records).sort());
   const threaded = await verifyWithReport(WITHOUT_KEY2, 'failures-workers.html', ['--workers', '2']);
@@ -117,7 +129,15 @@ test('--report: a missing folder is a usage error before any scan', async () => 
 test('etcd keys and errors are escaped: a hostile key cannot add markup to the report', () => {
   const c = new VerifyReportCollector();
   const evil = '/registry/secrets/x/<img src=x onerror=alert(1)>"\'&';
-  c.add({ status: 'error', provider: 'aescbc', keyName: '<b>k</b>', stale: null, resource: 'secrets</text><script>', key: evil, error: '<i>bad</i>' });
+  c.add({
+    status: 'error',
+    provider: 'aescbc',
+    keyName: '<b>k</b>',
+    stale: null,
+    resource: 'secrets</text><script>',
+    key: evil,
+    error: '<i>bad</i>',
+  });
   const summary = { keys: 1, ok: 0, plaintext: 0, failed: 1, stale: 0, byProvider: [] };
   const html = c.html(summary, {
     source: { kind: 'endpoints', endpoints: ['https://127.0.0.1:2379/<x>'], revision: 1 },
@@ -129,7 +149,9 @@ test('etcd keys and errors are escaped: a hostile key cannot add markup to the r
   assert.ok(html.includes('&#60;img src=x onerror=alert(1)&#62;&#34;&#39;&#38;'));
 });
 
-test('both reports render in Chromium with nothing loaded and no CSP violation; screenshots', { skip: chromiumMissing() ?? false }, async () => {
+test('both reports render in Chromium with nothing loaded and no CSP violation; screenshots', {
+  skip: chromiumMissing() ?? false,
+}, async () => {
   const chromium = await launchChromium();
   try {
     for (const name of ['sample.html', 'failures.html']) {

@@ -23,7 +23,9 @@ const SAMPLE_CONFIG = 'vectors/sample/encryption-config.yaml';
 const SAMPLE = 'vectors/sample/snapshot.db';
 // What the sample holds (vectors/sample/README.md): one put per object into a fresh etcd, whose
 // revision starts at 1, so the snapshot's revision is the object count + 1.
-const SAMPLE_WRITTEN: { key: string; writtenWith: 'key1' | 'key2' | 'plaintext' }[] = JSON.parse(readFileSync('vectors/sample/expected.json', 'utf8'));
+const SAMPLE_WRITTEN: { key: string; writtenWith: 'key1' | 'key2' | 'plaintext' }[] = JSON.parse(
+  readFileSync('vectors/sample/expected.json', 'utf8'),
+);
 const written = (w: string) => SAMPLE_WRITTEN.filter((e) => e.writtenWith === w).length;
 
 let build: WebBuild;
@@ -57,8 +59,9 @@ async function openPage(): Promise<{ page: Page; problems: string[] }> {
   return { page, problems };
 }
 
-// biome-ignore lint/performance/useDomNodeTextContent: the text as rendered, what a person sees
-const text = (page: Page, testid: string) => page.$eval(`[data-testid="${testid}"]`, (e) => (e as unknown as { innerText: string }).innerText);
+const text = (page: Page, testid: string) =>
+  // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered, what a person sees
+  page.$eval(`[data-testid="${testid}"]`, (e) => (e as unknown as { innerText: string }).innerText);
 const setValue = (page: Page, testid: string, value: string) =>
   page.$eval(`[data-testid="${testid}"]`, (e, v) => void ((e as unknown as { value: string }).value = v), value);
 async function upload(page: Page, testid: string, path: string): Promise<void> {
@@ -76,7 +79,9 @@ async function decrypt(page: Page): Promise<{ error: string; facts: Record<strin
   await page.click('[data-testid="decrypt"]');
   await page.waitForFunction(`${shown('output')} || ${shown('error')}`);
   const error = await text(page, 'error');
-  const facts = Object.fromEntries(await page.$$eval('[data-testid="output"] dl dt', (dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling!.textContent])));
+  const facts = Object.fromEntries(
+    await page.$$eval('[data-testid="output"] dl dt', (dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling!.textContent])),
+  );
   const yaml = await page.$eval('[data-testid="output"] pre.yaml', (p) => p.textContent).catch(() => null);
   return { error, facts, object: yaml === null ? null : parseYaml(yaml) };
 }
@@ -94,7 +99,9 @@ test('the captured 1.8 Secret decrypts with its config; the password shows decod
   assert.deepEqual([r.facts.input, r.facts.provider, r.facts['key name'], r.facts.stale], ['etcdctl', 'aescbc', 'key1', 'false']);
   const password = Buffer.from(expected.data.password, 'base64').toString('utf8');
   await page.click('[data-testid="decode-data"]');
-  const decoded = await page.$$eval('table.decoded tr', (trs) => trs.map((tr) => [tr.querySelector('th')!.textContent, tr.querySelector('td')!.textContent]));
+  const decoded = await page.$$eval('table.decoded tr', (trs) =>
+    trs.map((tr) => [tr.querySelector('th')!.textContent, tr.querySelector('td')!.textContent]),
+  );
   assert.deepEqual(decoded, [['password', password]]);
   await page.screenshot({ path: join(dir, 'one-value.png'), fullPage: true });
   assert.deepEqual(problems, []);
@@ -102,12 +109,23 @@ test('the captured 1.8 Secret decrypts with its config; the password shows decod
 });
 
 for (const provider of ['aescbc', 'aesgcm', 'secretbox'] as const) {
-  test(`round trip: a ${provider} value written by the CLI reads back in the page from base64, hex and etcdctl -w json`, { skip }, async () => {
+  test(`round trip: a ${provider} value written by the CLI reads back in the page from base64, hex and etcdctl -w json`, {
+    skip,
+  }, async () => {
     const config = join(dir, `${provider}.yaml`);
     const secret = randomBytes(32).toString('base64');
-    writeFileSync(config, `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - ${provider}:\n          keys:\n            - name: k-${provider}\n              secret: ${secret}\n`);
+    writeFileSync(
+      config,
+      `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - ${provider}:\n          keys:\n            - name: k-${provider}\n              secret: ${secret}\n`,
+    );
     const key = `/registry/secrets/default/rt-${provider}`;
-    const obj = { apiVersion: 'v1', kind: 'Secret', metadata: { name: `rt-${provider}`, namespace: 'default' }, data: { token: Buffer.from(`s3cret ${provider} ✓`).toString('base64') }, type: 'Opaque' };
+    const obj = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `rt-${provider}`, namespace: 'default' },
+      data: { token: Buffer.from(`s3cret ${provider} ✓`).toString('base64') },
+      type: 'Opaque',
+    };
     const enc = await runCli(['encrypt', '-c', config, '--etcd-key', key, '-o', 'base64'], JSON.stringify(obj));
     assert.equal(enc.code, 0, enc.err);
     const stored = Buffer.from(enc.out.trim(), 'base64');
@@ -115,8 +133,16 @@ for (const provider of ['aescbc', 'aesgcm', 'secretbox'] as const) {
     assert.equal(cli.code, 0, cli.err);
     const { page, problems } = await openPage();
     await setValue(page, 'config', readFileSync(config, 'utf8'));
-    const json = JSON.stringify({ header: {}, kvs: [{ key: Buffer.from(key).toString('base64'), value: stored.toString('base64') }], count: 1 });
-    for (const [form, input, etcdKey] of [['base64', enc.out, key], ['hex', stored.toString('hex'), key], ['etcdctl-json', json, '']]) {
+    const json = JSON.stringify({
+      header: {},
+      kvs: [{ key: Buffer.from(key).toString('base64'), value: stored.toString('base64') }],
+      count: 1,
+    });
+    for (const [form, input, etcdKey] of [
+      ['base64', enc.out, key],
+      ['hex', stored.toString('hex'), key],
+      ['etcdctl-json', json, ''],
+    ]) {
       await setValue(page, 'value', input!);
       await setValue(page, 'etcd-key', etcdKey!);
       const r = await decrypt(page);
@@ -129,9 +155,12 @@ for (const provider of ['aescbc', 'aesgcm', 'secretbox'] as const) {
   });
 }
 
-test('a wrong key shows the CLI\'s wrong-key text; a KMS value is explained with its key ID', { skip }, async () => {
+test("a wrong key shows the CLI's wrong-key text; a KMS value is explained with its key ID", { skip }, async () => {
   const wrong = join(dir, 'wrong-key.yaml');
-  writeFileSync(wrong, readFileSync(`${CAPTURED}/encryption-config.yaml`, 'utf8').replace(/secret: \S+/, `secret: ${randomBytes(32).toString('base64')}`));
+  writeFileSync(
+    wrong,
+    readFileSync(`${CAPTURED}/encryption-config.yaml`, 'utf8').replace(/secret: \S+/, `secret: ${randomBytes(32).toString('base64')}`),
+  );
   const value = readFileSync(`${CAPTURED}/etcdctl-get-aescbc.bin`);
   const cli = await runCli(['decrypt', '-c', wrong], value);
   assert.equal(cli.code, 1);
@@ -144,8 +173,15 @@ test('a wrong key shows the CLI\'s wrong-key text; a KMS value is explained with
   assert.match(r.error, /no configured key decrypts this value \(written with aescbc key1\)/);
 
   // A KMS v2 value the real apiserver wrote (vectors/transformers/positive.jsonl pos-0703).
-  const kms = readFileSync('vectors/transformers/positive.jsonl', 'utf8').split('\n').map((l) => (l === '' ? null : JSON.parse(l))).find((v) => v?.id === 'pos-0703');
-  await setValue(page, 'config', 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - kms: {apiVersion: v2, name: kms2dek, endpoint: unix:///run/kms.sock}\n');
+  const kms = readFileSync('vectors/transformers/positive.jsonl', 'utf8')
+    .split('\n')
+    .map((l) => (l === '' ? null : JSON.parse(l)))
+    .find((v) => v?.id === 'pos-0703');
+  await setValue(
+    page,
+    'config',
+    'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - kms: {apiVersion: v2, name: kms2dek, endpoint: unix:///run/kms.sock}\n',
+  );
   await setValue(page, 'value', kms.stored);
   await page.$eval('[data-testid="value"]', (e) => e.dispatchEvent(new Event('input')));
   await setValue(page, 'etcd-key', kms.authenticatedData);
@@ -172,7 +208,7 @@ async function cliSummary(config: string, snapshot: string): Promise<string> {
   return r.out.split('\n\n')[1]!.trimEnd();
 }
 
-test('the sample snapshot: the summary equals k8s-enc verify\'s; objects are listed, searchable and shown as YAML', { skip }, async () => {
+test("the sample snapshot: the summary equals k8s-enc verify's; objects are listed, searchable and shown as YAML", { skip }, async () => {
   const { page, problems } = await openPage();
   await scanSnapshot(page, SAMPLE_CONFIG, SAMPLE);
   assert.equal(await text(page, 'summary-text'), await cliSummary(SAMPLE_CONFIG, SAMPLE));
@@ -181,7 +217,13 @@ test('the sample snapshot: the summary equals k8s-enc verify\'s; objects are lis
   const listed = () => page.$$eval('[data-testid="objects"] button', (bs) => bs.map((b) => b.textContent));
   assert.deepEqual(await listed(), expected.map((e) => e.key).sort());
   await page.type('[data-testid="search"]', 'team-a/');
-  assert.deepEqual(await listed(), expected.map((e) => e.key).filter((k) => k.includes('team-a/')).sort());
+  assert.deepEqual(
+    await listed(),
+    expected
+      .map((e) => e.key)
+      .filter((k) => k.includes('team-a/'))
+      .sort(),
+  );
   const target = '/registry/secrets/team-a/registry-pull';
   await page.$$eval('[data-testid="objects"] button', (bs, t) => bs.find((b) => b.textContent === t)!.click(), target);
   await page.waitForFunction(`document.querySelector('[data-testid="output"] h2')?.textContent === ${JSON.stringify(target)}`);
@@ -192,7 +234,7 @@ test('the sample snapshot: the summary equals k8s-enc verify\'s; objects are lis
   await page.close();
 });
 
-test('a snapshot with failures: the page\'s summary equals verify\'s; failed objects say why', { skip }, async () => {
+test("a snapshot with failures: the page's summary equals verify's; failed objects say why", { skip }, async () => {
   const withoutKey2 = join(dir, 'without-key2.yaml');
   writeFileSync(withoutKey2, readFileSync(SAMPLE_CONFIG, 'utf8').replace(/\n *- name: key2\n *secret: \S+/, ''));
   const { page, problems } = await openPage();
@@ -221,7 +263,9 @@ test('the IIFE bundle (global K8sEnc) decrypts the captured 1.8 Secret in a page
   const html = join(build.dir, 'iife.html');
   const value = [...readFileSync(`${CAPTURED}/etcdctl-get-aescbc.bin`)];
   const config = readFileSync(`${CAPTURED}/encryption-config.yaml`, 'utf8');
-  writeFileSync(html, `<!doctype html><meta charset="utf-8"><script src="k8s-enc.iife.js"></script><script>
+  writeFileSync(
+    html,
+    `<!doctype html><meta charset="utf-8"><script src="k8s-enc.iife.js"></script><script>
     window.result = (async () => {
       const bytes = Uint8Array.from(${JSON.stringify(value)});
       const nl = bytes.indexOf(10);
@@ -230,7 +274,8 @@ test('the IIFE bundle (global K8sEnc) decrypts the captured 1.8 Secret in a page
       const { data, stale } = await K8sEnc.createTransformer(config, 'secrets').fromStorage(bytes.subarray(nl + 1, bytes.length - 1), key);
       return { backend: K8sEnc.getBackend().name, stale, obj: K8sEnc.decodeObject(data) };
     })();
-  </script>`);
+  </script>`,
+  );
   const page = await chromium.browser.newPage();
   const net = await guardNetwork(page);
   await page.goto(`file://${html}`);

@@ -45,7 +45,14 @@ export function runBatchJob(job: BatchJob, backendName?: BackendName): (Uint8Arr
     case 'aescbc-encrypt':
       return aesCbcEncryptMany(backend, key, need(job.ivs, 'ivs', op), need(job.plaintexts, 'plaintexts', op), job.prefix);
     case 'aesgcm-seal':
-      return aesGcmSealMany(backend, key, need(job.ivs, 'ivs', op), need(job.plaintexts, 'plaintexts', op), need(job.ads, 'ads', op), job.prefix);
+      return aesGcmSealMany(
+        backend,
+        key,
+        need(job.ivs, 'ivs', op),
+        need(job.plaintexts, 'plaintexts', op),
+        need(job.ads, 'ads', op),
+        job.prefix,
+      );
     case 'secretbox-seal':
       return secretboxSealMany(backend, key, need(job.ivs, 'ivs', op), need(job.plaintexts, 'plaintexts', op), job.prefix);
   }

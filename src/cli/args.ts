@@ -57,10 +57,12 @@ function splitShortEquals(argv: string[]): string[] {
   const end = argv.indexOf('--');
   const flags = end < 0 ? argv : argv.slice(0, end);
   const rest = end < 0 ? [] : argv.slice(end);
-  return flags.flatMap((a) => {
-    const m = /^(-[A-Za-z])=(.*)$/s.exec(a);
-    return m ? [m[1]!, m[2]!] : [a];
-  }).concat(rest);
+  return flags
+    .flatMap((a) => {
+      const m = /^(-[A-Za-z])=(.*)$/s.exec(a);
+      return m ? [m[1]!, m[2]!] : [a];
+    })
+    .concat(rest);
 }
 
 export function parseCommandArgs(command: string, argv: string[], options: OptionSpec): Parsed {

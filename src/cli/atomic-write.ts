@@ -25,7 +25,9 @@ export async function makePrivateDir(dir: string): Promise<void> {
   }
   if (first === undefined) return;
   let p = first;
-  const rest = relative(first, dir).split(sep).filter((s) => s !== '');
+  const rest = relative(first, dir)
+    .split(sep)
+    .filter((s) => s !== '');
   await chmod(p, 0o700);
   for (const s of rest) await chmod((p = join(p, s)), 0o700);
 }
@@ -81,7 +83,13 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names.filter(isStaleTempName)) {
-    if (await unlink(join(dir, name)).then(() => true, () => false)) removed.push(name);
+    if (
+      await unlink(join(dir, name)).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed.push(name);
   }
   return removed;
 }

@@ -56,7 +56,9 @@ export class OutDir {
     if ((st.mode & 0o077) !== 0 && !this.warnedModes.has(path)) {
       this.warnedModes.add(path);
       const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-      await this.notes.note(`warning: folder ${shown} already exists with mode ${mode}: others can read or enter it; decrypted files go in 0600 but consider chmod 700`);
+      await this.notes.note(
+        `warning: folder ${shown} already exists with mode ${mode}: others can read or enter it; decrypted files go in 0600 but consider chmod 700`,
+      );
     }
   }
 
@@ -92,7 +94,10 @@ export class OutDir {
     const meta = obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
     const name = typeof meta?.name === 'string' && meta.name !== '' ? meta.name : key.split('/').pop()!;
     const ns = typeof meta?.namespace === 'string' && meta.namespace !== '' ? meta.namespace : '_cluster';
-    for (const [what, seg] of [['namespace', ns], ['name', name]] as const) {
+    for (const [what, seg] of [
+      ['namespace', ns],
+      ['name', name],
+    ] as const) {
       if (seg === '.' || seg === '..' || /[/\\\0]/.test(seg) || seg === '') {
         throw refuse(key, `the object's ${what} ${JSON.stringify(seg)} cannot be a file or folder name`);
       }

@@ -27,7 +27,10 @@ export async function writeSalvageReport(out: Output, source: SalvageSource, sup
     lines.push(`salvage: damaged ${where}: ${d.reason}; could have held ${describeRange(d)}`);
   }
   if (damaged.length === 0) lines.push('salvage: no damaged key bucket pages found');
-  else lines.push(`salvage: ${damaged.length} damaged range${damaged.length === 1 ? '' : 's'}; ${superseded} value${superseded === 1 ? '' : 's'} may be superseded (warnings above)`);
+  else
+    lines.push(
+      `salvage: ${damaged.length} damaged range${damaged.length === 1 ? '' : 's'}; ${superseded} value${superseded === 1 ? '' : 's'} may be superseded (warnings above)`,
+    );
   await out.write(lines.join('\n') + '\n');
   return damaged.length > 0 || metaDamaged;
 }

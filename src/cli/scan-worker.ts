@@ -22,7 +22,10 @@ async function run(source: SnapshotSource, m: ChunkMessage): Promise<ChunkReply>
   const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: new K8sEncError(p.code, p.message) }));
   items.push(...source.read(m.locations.map(fromCloned)));
   if (job.kind === 'verify') {
-    const { text, marks } = await verifyChunk(items, reader, job.etcdPrefix, job.format, { failuresOnly: job.failuresOnly === true, columns: columnsFor(job.config) });
+    const { text, marks } = await verifyChunk(items, reader, job.etcdPrefix, job.format, {
+      failuresOnly: job.failuresOnly === true,
+      columns: columnsFor(job.config),
+    });
     return { id: m.id, ok: true, verify: { text: encoder.encode(text), marks } };
   }
   return { id: m.id, ok: true, get: await getChunk(items, reader, job.resource, job.format, job.forRestore) };

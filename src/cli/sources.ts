@@ -37,7 +37,10 @@ export async function loadConfigFile(command: string, p: Parsed): Promise<{ conf
 
 /** `--endpoints a,b`: the URLs, blanks dropped. */
 export function endpointList(flag: string): string[] {
-  return flag.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  return flag
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
 }
 
 export function revisionOf(command: string, p: Parsed): number | undefined {
@@ -59,7 +62,6 @@ export async function openScan<Extra>(command: string, p: Parsed, etcdPrefix: st
   const source = await openSource(command, p, io);
   return { revision, workers, config, configFile, extra, kms, source, reader: createValueReader(config, etcdPrefix, kms.options) };
 }
-
 
 /** What a snapshot's open checked of its sha256 trailer, when not all of it was checked. */
 function hashNote(path: string, check: TrailerCheck): string | null {
@@ -126,7 +128,10 @@ async function openUnchecked(command: string, p: Parsed, io?: CliIo): Promise<Et
   const { openEndpoints } = await import('../etcd/live.ts');
   const tls = { cacert: str(p, 'cacert'), cert: str(p, 'cert'), key: str(p, 'key') };
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
-    throw new UsageError(command, `--cert and --key go together (the client certificate and its private key); ${tls.cert === undefined ? '--cert' : '--key'} is missing`);
+    throw new UsageError(
+      command,
+      `--cert and --key go together (the client certificate and its private key); ${tls.cert === undefined ? '--cert' : '--key'} is missing`,
+    );
   }
   return openEndpoints({
     endpoints: list,

@@ -25,7 +25,10 @@ export async function startReport(command: string, path: string | undefined) {
   if (path === undefined) return null;
   if (path === '') throw new UsageError(command, '--report needs a file name');
   const dir = dirname(path);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new UsageError(command, `--report ${JSON.stringify(path)}: folder ${JSON.stringify(dir)} does not exist`);
   const collector = new VerifyReportCollector();
   return {
@@ -34,7 +37,12 @@ export async function startReport(command: string, path: string | undefined) {
       const { revision } = await ctx.source.info();
       const source: ReportSource =
         ctx.snapshot !== undefined
-          ? { kind: 'snapshot', path: ctx.snapshot, sha256: toHex(await sha256Prefix(ctx.snapshot, (await stat(ctx.snapshot)).size)), revision }
+          ? {
+              kind: 'snapshot',
+              path: ctx.snapshot,
+              sha256: toHex(await sha256Prefix(ctx.snapshot, (await stat(ctx.snapshot)).size)),
+              revision,
+            }
           : { kind: 'endpoints', endpoints: endpointList(ctx.endpoints ?? ''), revision };
       const config = { path: ctx.configPath, sha256: createHash('sha256').update(ctx.configBytes).digest('hex') };
       // 0600 like every other output file: the key names and etcd keys in it are nobody else's business.

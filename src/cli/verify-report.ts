@@ -84,7 +84,9 @@ export class VerifyReportCollector {
           : `<span class="good">every value is encrypted and reads back</span>`;
     const body = [
       `<h1>k8s-enc verify report</h1>`,
-      `<dl>${sourceRows(meta).map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`,
+      `<dl>${sourceRows(meta)
+        .map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`)
+        .join('')}</dl>`,
       `<p class="totals" data-totals data-keys="${summary.keys}" data-ok="${summary.ok}" data-plaintext="${summary.plaintext}" data-failed="${summary.failed}" data-stale="${summary.stale}">` +
         `<b>${summary.keys}</b> keys: <b>${summary.ok}</b> encrypted, <b>${summary.plaintext}</b> plaintext, <b>${summary.failed}</b> failed; <b>${summary.stale}</b> stale — ${verdict}</p>`,
       `<h2>Values per resource by provider and key</h2>`,
@@ -118,7 +120,8 @@ function sourceRows(meta: ReportMeta): [string, string][] {
 }
 
 function table(rows: readonly ChartRow[]): string {
-  const head = '<tr><th>resource</th><th>provider / key</th><th class="num">values</th><th class="num">stale</th><th class="num">failed</th></tr>';
+  const head =
+    '<tr><th>resource</th><th>provider / key</th><th class="num">values</th><th class="num">stale</th><th class="num">failed</th></tr>';
   const body = rows
     .map((r) => {
       const data = `data-resource="${escapeHtml(r.resource)}" data-provider="${escapeHtml(r.provider ?? '')}" data-key-name="${escapeHtml(r.keyName ?? '')}" data-values="${r.values}" data-stale="${r.stale}" data-failed="${r.failed}"`;

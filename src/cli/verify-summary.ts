@@ -34,7 +34,8 @@ export function summaryLines(s: VerifySummary, columns: Columns = DEFAULT_COLUMN
     `${s.keys} keys: ${s.ok} encrypted, ${s.plaintext} plaintext, ${s.failed} failed; ${s.stale} stale`,
     cells(['PROVIDER', 'KEY-NAME', 'VALUES', 'STALE'], columns) + ' FAILED',
     ...s.byProvider.map(
-      (b) => cells([shown(b.provider ?? '(unknown)'), shown(b.keyName ?? '-'), String(b.values), String(b.stale)], columns) + ` ${b.failed}`,
+      (b) =>
+        cells([shown(b.provider ?? '(unknown)'), shown(b.keyName ?? '-'), String(b.values), String(b.stale)], columns) + ` ${b.failed}`,
     ),
   ];
 }

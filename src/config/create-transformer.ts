@@ -34,11 +34,7 @@ const chains = new WeakMap<ProviderConfig[], WeakMap<TransformerOptions, Transfo
  * const stored = await secrets.toStorage(data, '/registry/secrets/default/mysecret');
  * ```
  */
-export function createTransformer(
-  config: EncryptionConfig | null,
-  resource: string,
-  options?: TransformerOptions,
-): Transformer {
+export function createTransformer(config: EncryptionConfig | null, resource: string, options?: TransformerOptions): Transformer {
   if (config === null) return identityTransformer;
   const providers = providersForResource(config, resource);
   if (providers === null) return identityTransformer;

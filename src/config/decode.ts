@@ -39,9 +39,7 @@ export interface RawConfig {
   resources: RawResource[] | null;
 }
 
-export type DecodeOutcome =
-  | { ok: true; config: RawConfig; strictErrors: string[] }
-  | { ok: false; error: string };
+export type DecodeOutcome = { ok: true; config: RawConfig; strictErrors: string[] } | { ok: false; error: string };
 
 type Schema =
   | { t: 'string' }

@@ -59,7 +59,11 @@ export function parseGoJson(text: string): JValue {
     if (c === '[') return array();
     if (c === '"') return string('in string literal');
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (c === word[0]) {
         i++;
         for (const want of word.slice(1)) {

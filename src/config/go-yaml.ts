@@ -137,7 +137,10 @@ function resolveScalar(style: string | undefined, text: string, tag: string | un
 }
 
 const words = <T>(list: string, value: T) => list.split(' ').map((w): [string, T] => [w, value]);
-const BOOLS = new Map([...words('y Y yes Yes YES true True TRUE on On ON', true), ...words('n N no No NO false False FALSE off Off OFF', false)]);
+const BOOLS = new Map([
+  ...words('y Y yes Yes YES true True TRUE on On ON', true),
+  ...words('n N no No NO false False FALSE off Off OFF', false),
+]);
 const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
 const SPECIAL_FLOATS = new Map([
   ...words('.inf .Inf .INF +.inf +.Inf +.INF', Infinity),

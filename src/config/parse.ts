@@ -167,8 +167,7 @@ function toEncryptionConfig(raw: RawConfig, legacy: boolean): EncryptionConfig {
 
 /** Only called on validated input: exactly one provider type, decodable secrets of valid sizes. */
 function toProviderConfig(p: RawProvider): ProviderConfig {
-  const keys = (k: RawKeys): KeyConfig[] =>
-    (k.keys ?? []).map((key) => ({ name: key.name, secret: decodeGoStdBase64(key.secret)! }));
+  const keys = (k: RawKeys): KeyConfig[] => (k.keys ?? []).map((key) => ({ name: key.name, secret: decodeGoStdBase64(key.secret)! }));
   if (p.aesgcm !== null) return { type: 'aesgcm', keys: keys(p.aesgcm) };
   if (p.aescbc !== null) return { type: 'aescbc', keys: keys(p.aescbc) };
   if (p.secretbox !== null) return { type: 'secretbox', keys: keys(p.secretbox) };

@@ -39,7 +39,10 @@ export function resourceChains(config: EncryptionConfig): Map<string, ProviderCo
   for (const entry of config.resources) {
     for (const resource of entry.resources) {
       const gr = parseGroupResource(resource);
-      for (const rule of [{ group: gr.group, resource: '*' }, { group: '*', resource: '*' }]) {
+      for (const rule of [
+        { group: gr.group, resource: '*' },
+        { group: '*', resource: '*' },
+      ]) {
         if (chains.has(grKey(rule))) {
           const message = `error while building transformers: resource ${goQuote(groupResourceString(gr))} is masked by earlier rule ${goQuote(groupResourceString(rule))}`;
           throw new K8sEncError('ERR_CONFIG_INVALID', message);

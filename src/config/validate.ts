@@ -12,8 +12,7 @@ import { parseGroupResource } from './resources.ts';
 
 const AES_KEY_SIZES = [16, 24, 32];
 const SECRETBOX_KEY_SIZES = [32];
-const OVERLAP =
-  "using overlapping resources such as 'secrets' and '*.' in the same resource list is not allowed as they will be masked";
+const OVERLAP = "using overlapping resources such as 'secrets' and '*.' in the same resource list is not allowed as they will be masked";
 const NO_REST_API = new Set(['apiserveripinfo', 'serviceipallocations', 'servicenodeportallocations']);
 
 const required = (path: string, detail: string) => `${path}: Required value: ${detail}`;
@@ -103,14 +102,24 @@ function resourceNameProblem(res: string): string | null {
 }
 
 function validateSingleProvider(provider: RawProvider, path: string): string[] {
-  const found = [provider.kms, provider.aesgcm, provider.aescbc, provider.secretbox, provider.identity].filter(
-    (x) => x !== null,
-  ).length;
+  const found = [provider.kms, provider.aesgcm, provider.aescbc, provider.secretbox, provider.identity].filter((x) => x !== null).length;
   if (found === 0) {
-    return [invalid(path, providerJson(provider), 'provider does not contain any of the expected providers: KMS, AESGCM, AESCBC, Secretbox, Identity')];
+    return [
+      invalid(
+        path,
+        providerJson(provider),
+        'provider does not contain any of the expected providers: KMS, AESGCM, AESCBC, Secretbox, Identity',
+      ),
+    ];
   }
   if (found > 1) {
-    return [invalid(path, providerJson(provider), 'more than one provider specified in a single element, should split into different list elements')];
+    return [
+      invalid(
+        path,
+        providerJson(provider),
+        'more than one provider specified in a single element, should split into different list elements',
+      ),
+    ];
   }
   return [];
 }

@@ -112,11 +112,7 @@ export function aesCbcEncryptMany(
   return out;
 }
 
-export function aesGcmOpenMany(
-  key: Uint8Array,
-  bodies: readonly Uint8Array[],
-  ads: readonly Uint8Array[],
-): (Uint8Array | null)[] {
+export function aesGcmOpenMany(key: Uint8Array, bodies: readonly Uint8Array[], ads: readonly Uint8Array[]): (Uint8Array | null)[] {
   const viaNative = nativeAesGcmOpenMany(key, bodies, ads);
   if (viaNative) return viaNative;
   const algo = aesGcmAlgo(key);

@@ -15,7 +15,14 @@ import { moduleUrl, nodeBuiltin } from '../node-only.ts';
 /** The addon's functions; layouts are described in native/k8s_enc_native.c. */
 interface Addon {
   gcmOpen(key: Uint8Array, bodies: readonly Uint8Array[], ads: readonly Uint8Array[], out: Uint8Array, ok: Uint8Array): void;
-  gcmSeal(key: Uint8Array, nonces: readonly Uint8Array[], plaintexts: readonly Uint8Array[], ads: readonly Uint8Array[], prefix: Uint8Array, out: Uint8Array): void;
+  gcmSeal(
+    key: Uint8Array,
+    nonces: readonly Uint8Array[],
+    plaintexts: readonly Uint8Array[],
+    ads: readonly Uint8Array[],
+    prefix: Uint8Array,
+    out: Uint8Array,
+  ): void;
   cbcDecrypt(key: Uint8Array, bodies: readonly Uint8Array[], out: Uint8Array): void;
   cbcEncrypt(key: Uint8Array, ivs: readonly Uint8Array[], plaintexts: readonly Uint8Array[], prefix: Uint8Array, out: Uint8Array): void;
 }
@@ -136,7 +143,11 @@ function addonBatch(
 }
 
 /** As batch.ts's aesGcmOpenMany; null when the addon is absent. */
-export function nativeAesGcmOpenMany(key: Uint8Array, bodies: readonly Uint8Array[], ads: readonly Uint8Array[]): (Uint8Array | null)[] | null {
+export function nativeAesGcmOpenMany(
+  key: Uint8Array,
+  bodies: readonly Uint8Array[],
+  ads: readonly Uint8Array[],
+): (Uint8Array | null)[] | null {
   const ok = new Uint8Array(bodies.length);
   const plain = addonBatch(
     key,
@@ -159,7 +170,8 @@ export function nativeAesGcmSealMany(
     key,
     plaintexts.length,
     (i) => prefix.length + 12 + plaintexts[i]!.length + 16,
-    (addon, start, end, out) => addon.gcmSeal(key, part(nonces, start, end), part(plaintexts, start, end), part(ads, start, end), prefix, out),
+    (addon, start, end, out) =>
+      addon.gcmSeal(key, part(nonces, start, end), part(plaintexts, start, end), part(ads, start, end), prefix, out),
   );
 }
 

@@ -67,10 +67,7 @@ type EndpointCredentials = (host: string) => { creds: grpc.ChannelCredentials; o
  */
 function credentials(g: GrpcModule, opts: EndpointOptions): EndpointCredentials {
   const tls =
-    opts.endpoints.some((e) => e.startsWith('https://')) ||
-    opts.cacert !== undefined ||
-    opts.cert !== undefined ||
-    opts.key !== undefined;
+    opts.endpoints.some((e) => e.startsWith('https://')) || opts.cacert !== undefined || opts.cert !== undefined || opts.key !== undefined;
   if (!tls) return () => ({ creds: g.credentials.createInsecure(), options: {} });
   const read = (path: string | undefined): Buffer | null => {
     if (path === undefined) return null;
@@ -85,9 +82,15 @@ function credentials(g: GrpcModule, opts: EndpointOptions): EndpointCredentials 
     g.credentials.createSsl(cacert, key, cert);
   } catch (e) {
     // OpenSSL's words ("key values mismatch", "no start line"): swapped, mismatched or not PEM.
-    const files = [opts.cacert && `--cacert ${opts.cacert}`, opts.cert && `--cert ${opts.cert}`, opts.key && `--key ${opts.key}`].filter(Boolean).join(' ');
+    const files = [opts.cacert && `--cacert ${opts.cacert}`, opts.cert && `--cert ${opts.cert}`, opts.key && `--key ${opts.key}`]
+      .filter(Boolean)
+      .join(' ');
     const why = e instanceof Error ? e.message : String(e);
-    throw new K8sEncError('ERR_INPUT', `${files}: ${why} (is each file the right PEM: CA certificate, client certificate, its private key?)`, { cause: e });
+    throw new K8sEncError(
+      'ERR_INPUT',
+      `${files}: ${why} (is each file the right PEM: CA certificate, client certificate, its private key?)`,
+      { cause: e },
+    );
   }
   return (host) => {
     if (isIP(host) === 0) return { creds: g.credentials.createSsl(cacert, key, cert), options: {} };

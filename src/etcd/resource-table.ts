@@ -39,7 +39,14 @@ export const RESOURCES: readonly ResourceEntry[] = [
   { resource: 'podtemplates', group: '', namespaced: true, aliases: ['podtemplate'] },
   // Stored by the apiserver itself, no REST API (docs/FORMATS.md#validation forbids encrypting them by name).
   { resource: 'serviceipallocations', group: '', namespaced: false, aliases: [], keyPrefix: 'ranges/serviceips', singleObject: true },
-  { resource: 'servicenodeportallocations', group: '', namespaced: false, aliases: [], keyPrefix: 'ranges/servicenodeports', singleObject: true },
+  {
+    resource: 'servicenodeportallocations',
+    group: '',
+    namespaced: false,
+    aliases: [],
+    keyPrefix: 'ranges/servicenodeports',
+    singleObject: true,
+  },
   { resource: 'apiserveripinfo', group: '', namespaced: false, aliases: [], keyPrefix: 'masterleases' },
   // apps, batch, autoscaling, policy
   { resource: 'deployments', group: 'apps', namespaced: true, aliases: ['deployment', 'deploy'] },
@@ -76,17 +83,59 @@ export const RESOURCES: readonly ResourceEntry[] = [
   { resource: 'resourceclaims', group: 'resource.k8s.io', namespaced: true, aliases: ['resourceclaim'] },
   { resource: 'resourceclaimtemplates', group: 'resource.k8s.io', namespaced: true, aliases: ['resourceclaimtemplate'] },
   { resource: 'resourceslices', group: 'resource.k8s.io', namespaced: false, aliases: ['resourceslice'] },
-  { resource: 'certificatesigningrequests', group: 'certificates.k8s.io', namespaced: false, aliases: ['certificatesigningrequest', 'csr'] },
+  {
+    resource: 'certificatesigningrequests',
+    group: 'certificates.k8s.io',
+    namespaced: false,
+    aliases: ['certificatesigningrequest', 'csr'],
+  },
   // admission, flow control
-  { resource: 'mutatingwebhookconfigurations', group: 'admissionregistration.k8s.io', namespaced: false, aliases: ['mutatingwebhookconfiguration'] },
-  { resource: 'validatingwebhookconfigurations', group: 'admissionregistration.k8s.io', namespaced: false, aliases: ['validatingwebhookconfiguration'] },
-  { resource: 'validatingadmissionpolicies', group: 'admissionregistration.k8s.io', namespaced: false, aliases: ['validatingadmissionpolicy'] },
-  { resource: 'validatingadmissionpolicybindings', group: 'admissionregistration.k8s.io', namespaced: false, aliases: ['validatingadmissionpolicybinding'] },
+  {
+    resource: 'mutatingwebhookconfigurations',
+    group: 'admissionregistration.k8s.io',
+    namespaced: false,
+    aliases: ['mutatingwebhookconfiguration'],
+  },
+  {
+    resource: 'validatingwebhookconfigurations',
+    group: 'admissionregistration.k8s.io',
+    namespaced: false,
+    aliases: ['validatingwebhookconfiguration'],
+  },
+  {
+    resource: 'validatingadmissionpolicies',
+    group: 'admissionregistration.k8s.io',
+    namespaced: false,
+    aliases: ['validatingadmissionpolicy'],
+  },
+  {
+    resource: 'validatingadmissionpolicybindings',
+    group: 'admissionregistration.k8s.io',
+    namespaced: false,
+    aliases: ['validatingadmissionpolicybinding'],
+  },
   { resource: 'flowschemas', group: 'flowcontrol.apiserver.k8s.io', namespaced: false, aliases: ['flowschema'] },
-  { resource: 'prioritylevelconfigurations', group: 'flowcontrol.apiserver.k8s.io', namespaced: false, aliases: ['prioritylevelconfiguration'] },
+  {
+    resource: 'prioritylevelconfigurations',
+    group: 'flowcontrol.apiserver.k8s.io',
+    namespaced: false,
+    aliases: ['prioritylevelconfiguration'],
+  },
   // stored under their group (docs/FORMATS.md#kubernetes-keys)
-  { resource: 'customresourcedefinitions', group: 'apiextensions.k8s.io', namespaced: false, aliases: ['customresourcedefinition', 'crd', 'crds'], keyPrefix: 'apiextensions.k8s.io/customresourcedefinitions' },
-  { resource: 'apiservices', group: 'apiregistration.k8s.io', namespaced: false, aliases: ['apiservice'], keyPrefix: 'apiregistration.k8s.io/apiservices' },
+  {
+    resource: 'customresourcedefinitions',
+    group: 'apiextensions.k8s.io',
+    namespaced: false,
+    aliases: ['customresourcedefinition', 'crd', 'crds'],
+    keyPrefix: 'apiextensions.k8s.io/customresourcedefinitions',
+  },
+  {
+    resource: 'apiservices',
+    group: 'apiregistration.k8s.io',
+    namespaced: false,
+    aliases: ['apiservice'],
+    keyPrefix: 'apiregistration.k8s.io/apiservices',
+  },
 ];
 
 /**

@@ -44,7 +44,9 @@ export async function writeSnapshotCopy(
   try {
     await (await open(tmp, flags, 0o600)).close();
   } catch (e) {
-    throw new K8sEncError('ERR_IO', `cannot create ${JSON.stringify(tmp)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: tmp });
+    throw new K8sEncError('ERR_IO', `cannot create ${JSON.stringify(tmp)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      file: tmp,
+    });
   }
   const file = new BoltFileWriter(tmp, db.meta.pageSize);
   try {

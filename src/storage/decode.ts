@@ -12,7 +12,14 @@ import { parseJson } from './json-parse.ts';
 import { decodeMessage } from './message-codec.ts';
 import { stringFromRawBytes } from './raw-string.ts';
 import { ObjectMetaPlan, TYPED_KINDS } from './schema.ts';
-import { UNDECODED_FIELD, type DecodedObject, type KubeObject, type ObjectMeta, type OtherObject, type UndecodedProtobuf } from './types.ts';
+import {
+  UNDECODED_FIELD,
+  type DecodedObject,
+  type KubeObject,
+  type ObjectMeta,
+  type OtherObject,
+  type UndecodedProtobuf,
+} from './types.ts';
 import { StorageWireReader } from './wire-reader.ts';
 
 const JSON_OPEN_BRACE = 0x7b;
@@ -46,7 +53,12 @@ export function decodeObject(bytes: Uint8Array): DecodedObject {
     note: `k8s-enc decodes only the metadata of ${env.kind || 'objects without a kind'}; raw is the whole ${env.kind || 'object'} message`,
     raw: toBase64(env.raw),
   };
-  return { kind: env.kind, apiVersion: env.apiVersion, metadata: genericMetadata(env.kind, env.raw), [UNDECODED_FIELD]: undecoded } as OtherObject;
+  return {
+    kind: env.kind,
+    apiVersion: env.apiVersion,
+    metadata: genericMetadata(env.kind, env.raw),
+    [UNDECODED_FIELD]: undecoded,
+  } as OtherObject;
 }
 
 /**
@@ -110,4 +122,3 @@ function decodeJsonObject(bytes: Uint8Array): KubeObject {
   }
   return value as unknown as KubeObject;
 }
-

@@ -31,7 +31,10 @@ export function encodeObject(obj: KubeObject): Uint8Array {
   }
   const plan = TYPED_KINDS.get(`${apiVersion}/${kind}`);
   if (plan === undefined) {
-    throw new K8sEncError('ERR_OBJECT', `encodeObject supports v1 Secret and ConfigMap only, not ${JSON.stringify(apiVersion)} ${JSON.stringify(kind)}`);
+    throw new K8sEncError(
+      'ERR_OBJECT',
+      `encodeObject supports v1 Secret and ConfigMap only, not ${JSON.stringify(apiVersion)} ${JSON.stringify(kind)}`,
+    );
   }
   return sealEnvelope({ apiVersion, kind, raw: encodeMessage(plan, obj, kind) });
 }

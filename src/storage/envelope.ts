@@ -26,8 +26,14 @@ export function isProtobufEnvelope(bytes: Uint8Array): boolean {
 export function notAnObjectError(bytes: Uint8Array): K8sEncError {
   if (bytes.length === 0) return new K8sEncError('ERR_ENVELOPE', 'empty data');
   if (startsWith(bytes, ENCRYPTED_PREFIX)) {
-    const prefix = stringFromRawBytes(bytes.subarray(0, Math.min(bytes.length, 64))).split(':').slice(0, 4).join(':');
-    return new K8sEncError('ERR_ENVELOPE', `data is still encrypted (starts with ${JSON.stringify(prefix + ':')}); decrypt it with the encryption configuration first`);
+    const prefix = stringFromRawBytes(bytes.subarray(0, Math.min(bytes.length, 64)))
+      .split(':')
+      .slice(0, 4)
+      .join(':');
+    return new K8sEncError(
+      'ERR_ENVELOPE',
+      `data is still encrypted (starts with ${JSON.stringify(prefix + ':')}); decrypt it with the encryption configuration first`,
+    );
   }
   const head = toHex(bytes.subarray(0, 8)) + (bytes.length > 8 ? '…' : '');
   return new K8sEncError(

@@ -87,7 +87,17 @@ function analyze(chars: string[]): Analysis {
     }
     precededByWhitespace = blankAt(i);
   }
-  const blockPlain = !(leadingSpace || leadingBreak || trailingSpace || trailingBreak || breakSpace || spaceBreak || special || lineBreaks || blockIndicators);
+  const blockPlain = !(
+    leadingSpace ||
+    leadingBreak ||
+    trailingSpace ||
+    trailingBreak ||
+    breakSpace ||
+    spaceBreak ||
+    special ||
+    lineBreaks ||
+    blockIndicators
+  );
   let singleQuoted = !(breakSpace || spaceBreak || special);
   const block = !(trailingSpace || spaceBreak || special);
   // Our writer does not reproduce libyaml's break handling inside quotes: keep such text escaped.
@@ -221,7 +231,8 @@ class Emitter {
     for (let i = 0; i < chars.length; i++) {
       const c = chars[i]!;
       if (c === ' ') {
-        if (allowBreaks && !spaces && this.column > BEST_WIDTH && i !== 0 && i !== chars.length - 1 && chars[i + 1] !== ' ') this.indent(indent);
+        if (allowBreaks && !spaces && this.column > BEST_WIDTH && i !== 0 && i !== chars.length - 1 && chars[i + 1] !== ' ')
+          this.indent(indent);
         else this.put(c);
         spaces = true;
       } else {

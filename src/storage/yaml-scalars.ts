@@ -8,7 +8,9 @@ import { wrapInt } from './int64.ts';
 // ------------------------------------------------------------ would the plain form be a string?
 
 const RESOLVE_MAP = new Set(
-  'y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF ~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF'.split(' '),
+  'y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF ~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF'.split(
+    ' ',
+  ),
 );
 
 function hint(c: string): string {

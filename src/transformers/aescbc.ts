@@ -65,7 +65,11 @@ function unpad(r: Uint8Array): Uint8Array | K8sEncError {
 /** cbcOpen over many bodies with one batched decryption for all those that pass the checks. */
 function cbcOpenMany(backend: CryptoBackend, key: Uint8Array, bodies: readonly Uint8Array[]): (ReadResult | K8sEncError)[] {
   const rejected = bodies.map(checkCbcBody);
-  const raw = aesCbcDecryptMany(backend, key, bodies.filter((_, i) => rejected[i] === null));
+  const raw = aesCbcDecryptMany(
+    backend,
+    key,
+    bodies.filter((_, i) => rejected[i] === null),
+  );
   let k = 0;
   return rejected.map((e) => {
     if (e !== null) return e;
@@ -82,14 +86,14 @@ export function createAescbcTransformer(key: Uint8Array, backend: CryptoBackend,
       return { data: cbcOpen(backend, key, stored), stale: false };
     },
     async fromStorageMany(items: readonly ReadItem[]): Promise<(ReadResult | K8sEncError)[]> {
-      return cbcOpenMany(backend, key, items.map((it) => it.stored));
+      return cbcOpenMany(
+        backend,
+        key,
+        items.map((it) => it.stored),
+      );
     },
     async toStorage(data: Uint8Array): Promise<Uint8Array> {
-      const iv = readRandom(
-        random,
-        BLOCK,
-        () => new K8sEncError('ERR_WRITE', 'unable to read sufficient random bytes'),
-      );
+      const iv = readRandom(random, BLOCK, () => new K8sEncError('ERR_WRITE', 'unable to read sufficient random bytes'));
       return cbcSeal(backend, key, iv, data);
     },
   };

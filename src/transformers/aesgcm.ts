@@ -19,7 +19,13 @@ export function createAesgcmTransformer(key: Uint8Array, backend: CryptoBackend,
       return openInBatch(
         items,
         GCM_NONCE_SIZE,
-        (indices) => aesGcmOpenMany(backend, key, indices.map((i) => items[i]!.stored), indices.map((i) => ads[i]!)),
+        (indices) =>
+          aesGcmOpenMany(
+            backend,
+            key,
+            indices.map((i) => items[i]!.stored),
+            indices.map((i) => ads[i]!),
+          ),
         (i) => gcmOpen(backend, key, items[i]!.stored, ads[i]!),
       );
     },

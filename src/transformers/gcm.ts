@@ -20,13 +20,7 @@ export function gcmSealWithNonce(
   return out;
 }
 
-export function gcmSeal(
-  backend: CryptoBackend,
-  key: Uint8Array,
-  random: RandomSource,
-  plaintext: Uint8Array,
-  ad: Uint8Array,
-): Uint8Array {
+export function gcmSeal(backend: CryptoBackend, key: Uint8Array, random: RandomSource, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
   const nonce = readRandom(
     random,
     GCM_NONCE_SIZE,

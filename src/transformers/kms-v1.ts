@@ -82,10 +82,7 @@ export function createKmsV1Transformer(p: KmsV1Params): Transformer {
         throw wrappedPluginError('failed to encrypt DEK', e);
       }
       if (encDEK.length > MAX_ENCRYPTED_DEK_SIZE) {
-        throw new K8sEncError(
-          'ERR_WRITE',
-          `cryptobyte: pending child length ${encDEK.length} exceeds 2-byte length prefix`,
-        );
+        throw new K8sEncError('ERR_WRITE', `cryptobyte: pending child length ${encDEK.length} exceeds 2-byte length prefix`);
       }
       cache?.set(toBase64(encDEK), dek);
       const payload = gcmSeal(backend, dek, random, data, toBytes(authenticatedData));

@@ -52,11 +52,7 @@ export function seedSeal(
   ad: Uint8Array,
 ): Uint8Array {
   if (ad.length === 0) throw emptyAdPanic();
-  const info = readRandom(
-    random,
-    SEED_INFO_SIZE,
-    (reason) => new K8sEncError('ERR_WRITE', `failed to generate info for KDF: ${reason}`),
-  );
+  const info = readRandom(random, SEED_INFO_SIZE, (reason) => new K8sEncError('ERR_WRITE', `failed to generate info for KDF: ${reason}`));
   const sealed = gcmSeal(backend, deriveSeedKey(backend, seed, info), random, plaintext, ad);
   const out = new Uint8Array(SEED_INFO_SIZE + sealed.length);
   out.set(info);

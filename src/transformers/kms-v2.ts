@@ -125,11 +125,7 @@ export function createKmsV2Transformer(p: KmsV2Params): Transformer {
   function dekSeal(s: WriteState, data: Uint8Array, ad: Uint8Array): Uint8Array {
     const nonce = new Uint8Array(12);
     nonce.set(
-      readRandom(
-        random,
-        NONCE_RANDOM_SIZE,
-        (reason) => new K8sEncError('ERR_WRITE', `failed to write nonce for AES-GCM: ${reason}`),
-      ),
+      readRandom(random, NONCE_RANDOM_SIZE, (reason) => new K8sEncError('ERR_WRITE', `failed to write nonce for AES-GCM: ${reason}`)),
     );
     if (s.counter >= NONCE_COUNTER_MAX) {
       // Upstream calls klog.Fatal here and the apiserver exits.
@@ -160,9 +156,7 @@ export function createKmsV2Transformer(p: KmsV2Params): Transformer {
       const ad = toBytes(authenticatedData);
       const s = await writeState();
       const encryptedData =
-        currentType === HKDF_SHA256_XNONCE_AES_GCM_SEED
-          ? seedSeal(backend, s.keyMaterial, random, data, ad)
-          : dekSeal(s, data, ad);
+        currentType === HKDF_SHA256_XNONCE_AES_GCM_SEED ? seedSeal(backend, s.keyMaterial, random, data, ad) : dekSeal(s, data, ad);
       const o: EncryptedObject = { ...s.object, encryptedData };
       validateEncryptedObject(o);
       return encodeEncryptedObject(o);

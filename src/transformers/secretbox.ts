@@ -31,16 +31,17 @@ export function createSecretboxTransformer(key: Uint8Array, backend: CryptoBacke
       return openInBatch(
         items,
         NONCE_SIZE + TAG_SIZE,
-        (indices) => secretboxOpenMany(backend, key, indices.map((i) => items[i]!.stored)),
+        (indices) =>
+          secretboxOpenMany(
+            backend,
+            key,
+            indices.map((i) => items[i]!.stored),
+          ),
         (i) => open(items[i]!.stored),
       );
     },
     async toStorage(data: Uint8Array): Promise<Uint8Array> {
-      const nonce = readRandom(
-        random,
-        NONCE_SIZE,
-        () => new K8sEncError('ERR_WRITE', 'unable to read sufficient random bytes'),
-      );
+      const nonce = readRandom(random, NONCE_SIZE, () => new K8sEncError('ERR_WRITE', 'unable to read sufficient random bytes'));
       const box = backend.secretboxSeal(key, nonce, data);
       const out = new Uint8Array(NONCE_SIZE + box.length);
       out.set(nonce);

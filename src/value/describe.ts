@@ -28,11 +28,28 @@ function plaintextFields(value: Uint8Array, encoding: string): Fields {
 function keyedFields(provider: string, n: number): Fields {
   switch (provider) {
     case 'aescbc':
-      return { ivLength: 16, ciphertextLength: Math.max(0, n - 16), paddedPlaintextLength: Math.max(0, n - 16), ...truncation(provider, n) };
+      return {
+        ivLength: 16,
+        ciphertextLength: Math.max(0, n - 16),
+        paddedPlaintextLength: Math.max(0, n - 16),
+        ...truncation(provider, n),
+      };
     case 'aesgcm':
-      return { nonceLength: 12, ciphertextLength: Math.max(0, n - 28), tagLength: 16, plaintextLength: Math.max(0, n - 28), ...truncation(provider, n) };
+      return {
+        nonceLength: 12,
+        ciphertextLength: Math.max(0, n - 28),
+        tagLength: 16,
+        plaintextLength: Math.max(0, n - 28),
+        ...truncation(provider, n),
+      };
     default:
-      return { nonceLength: 24, tagLength: 16, ciphertextLength: Math.max(0, n - 40), plaintextLength: Math.max(0, n - 40), ...truncation(provider, n) };
+      return {
+        nonceLength: 24,
+        tagLength: 16,
+        ciphertextLength: Math.max(0, n - 40),
+        plaintextLength: Math.max(0, n - 40),
+        ...truncation(provider, n),
+      };
   }
 }
 
@@ -47,7 +64,11 @@ function truncation(provider: string, n: number): Fields {
 function kmsV1Fields(body: Uint8Array): Fields {
   if (body.length < 2) return { error: 'invalid data encountered by envelope transformer: failed to read uint16 length prefixed data' };
   const dek = (body[0]! << 8) | body[1]!;
-  if (2 + dek > body.length) return { encryptedDEKLength: dek, error: 'invalid data encountered by envelope transformer: failed to read uint16 length prefixed data' };
+  if (2 + dek > body.length)
+    return {
+      encryptedDEKLength: dek,
+      error: 'invalid data encountered by envelope transformer: failed to read uint16 length prefixed data',
+    };
   return { encryptedDEKLength: dek, payloadLength: body.length - 2 - dek };
 }
 

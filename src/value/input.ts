@@ -60,10 +60,13 @@ function parseEtcdctlText(data: Uint8Array): ValueInput | null {
   // Another key line of the same resource inside the value: `etcdctl get --prefix` output.
   const resourcePrefix = fromUtf8(key).split('/').slice(0, 3).join('/') + '/';
   if (indexOfBytes(value, utf8('\n' + resourcePrefix)) >= 0) {
-    throw inputError('this looks like `etcdctl get --prefix` output of several keys, which cannot be split safely: use `etcdctl get --prefix -w json` to read each, or get one key');
+    throw inputError(
+      'this looks like `etcdctl get --prefix` output of several keys, which cannot be split safely: use `etcdctl get --prefix -w json` to read each, or get one key',
+    );
   }
   if (trailing) return { key, value, format: 'etcdctl' };
-  const note = 'the etcdctl output has no trailing newline (`$(…)` strips it): the value was read to the end; newlines it ended with, if any, are lost';
+  const note =
+    'the etcdctl output has no trailing newline (`$(…)` strips it): the value was read to the end; newlines it ended with, if any, are lost';
   return { key, value, format: 'etcdctl', note };
 }
 
@@ -78,7 +81,8 @@ function parseEtcdctlJsonAll(data: Uint8Array): ValueInput[] | null {
   if (typeof doc !== 'object' || doc === null) return null;
   // No key found: etcdctl leaves out "kvs" and says count 0.
   const noKvs = !('kvs' in doc) || (Array.isArray(doc.kvs) && doc.kvs.length === 0);
-  if (noKvs && 'header' in doc && 'count' in doc) throw inputError(`etcdctl found no key (count ${String(doc.count)}): check the key (and --prefix, --rev)`);
+  if (noKvs && 'header' in doc && 'count' in doc)
+    throw inputError(`etcdctl found no key (count ${String(doc.count)}): check the key (and --prefix, --rev)`);
   if (!('kvs' in doc) || !Array.isArray(doc.kvs)) return null;
   return doc.kvs.map((raw: unknown) => {
     const kv = raw as { key?: unknown; value?: unknown };

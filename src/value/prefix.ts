@@ -87,7 +87,8 @@ export function parseValuePrefix(value: Uint8Array, knownNames: (provider: strin
       return { kind: 'keyed', provider, keyName: name, guessed, body };
     }
   }
-  if (startsWith(value, KMS_V1)) return { kind: 'kms', apiVersion: 'v1', ...splitName(value.subarray(KMS_V1.length), knownNames('kms:v1'), BODY_FITS['kms-v1']) };
+  if (startsWith(value, KMS_V1))
+    return { kind: 'kms', apiVersion: 'v1', ...splitName(value.subarray(KMS_V1.length), knownNames('kms:v1'), BODY_FITS['kms-v1']) };
   // KMS v2 names cannot hold `:`, so the first one ends the name.
   if (startsWith(value, KMS_V2)) return { kind: 'kms', apiVersion: 'v2', ...splitName(value.subarray(KMS_V2.length), [], null) };
   // Show the readable start (`k8s:enc:foo:v1:…`) and nothing of the binary body.

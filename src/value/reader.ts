@@ -90,7 +90,8 @@ function friendlyReadError(prefix: ValuePrefix, e: K8sEncError, resource: string
   }
   if (prefix.kind !== 'keyed' || !WRONG_KEY_CODES.has(e.code)) return e.message;
   const configured = chain.names(prefix.provider).length > 0;
-  if (!configured) return `no ${prefix.provider} provider is configured for ${resource ?? 'this key'}, and this value was written with ${writer}`;
+  if (!configured)
+    return `no ${prefix.provider} provider is configured for ${resource ?? 'this key'}, and this value was written with ${writer}`;
   // aesgcm binds the value to its etcd key: a copied value fails exactly like a wrong key.
   const moved = prefix.provider === 'aesgcm' ? ', or it was copied from another etcd key' : '';
   return `no configured key decrypts this value (written with ${writer})${moved}`;
@@ -126,11 +127,7 @@ export interface ValueReader {
 type Chain = { transformer: Transformer; names: (provider: string) => string[]; covered: boolean };
 
 /** `options` connects KMS providers to their plugins (the CLI's cli/kms.ts); one object for the whole run. */
-export function createValueReader(
-  config: EncryptionConfig | null,
-  etcdPrefix: string,
-  options?: TransformerOptions,
-): ValueReader {
+export function createValueReader(config: EncryptionConfig | null, etcdPrefix: string, options?: TransformerOptions): ValueReader {
   const chains = new Map<string, Chain>();
   function chainFor(resource: string | null): Chain {
     const id = resource ?? '';
@@ -184,7 +181,14 @@ async function readBatch(transformer: Transformer, items: ReadItem[]): Promise<R
   }
 }
 
-function report(key: string, resource: string | null, prefix: ValuePrefix, outcome: ReadOutcome, opts: { decode?: boolean }, chain: Chain): ValueReport {
+function report(
+  key: string,
+  resource: string | null,
+  prefix: ValuePrefix,
+  outcome: ReadOutcome,
+  opts: { decode?: boolean },
+  chain: Chain,
+): ValueReport {
   const base = { key, resource, ...provenance(prefix) };
   if (outcome instanceof K8sEncError) {
     const error = friendlyReadError(prefix, outcome, resource, chain);
@@ -231,7 +235,8 @@ export function decodeReport(r: ValueReport): ValueReport {
   } catch (err) {
     const e = asK8sEncError(err);
     // aescbc has no integrity check: about 1 wrong key in 256 passes the padding and yields garbage.
-    const hint = r.provider === 'aescbc' ? ' — the aescbc key is most likely wrong (a wrong key passes the padding check about 1 time in 256)' : '';
+    const hint =
+      r.provider === 'aescbc' ? ' — the aescbc key is most likely wrong (a wrong key passes the padding check about 1 time in 256)' : '';
     return { ...r, status: 'error', error: `decrypted, but the object does not decode: ${e.message}${hint}`, code: e.code };
   }
 }

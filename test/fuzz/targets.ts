@@ -40,7 +40,9 @@ export interface FuzzTarget<S = unknown> {
   input(state: S, rng: Rng): Uint8Array;
   run(state: S, input: Uint8Array): unknown;
   /** Error classes other than K8sEncError that this decoder's contract allows (its callers wrap them). */
-  typedErrors?: (new (...args: never[]) => Error)[];
+  typedErrors?: (new (
+    ...args: never[]
+  ) => Error)[];
   /** Inputs in `npm test` (the campaign sets its own count). */
   testRuns: number;
 }
@@ -242,12 +244,14 @@ const snapshotSalvage: FuzzTarget<{ snap: Uint8Array; map: PageMap }> = {
 };
 
 function configSeeds(): Uint8Array[] {
-  return [...files('vectors/encryption-configs', '.yaml'), ...files('vectors', 'encryption-config.yaml')].map((f) => new Uint8Array(readFileSync(f)));
+  return [...files('vectors/encryption-configs', '.yaml'), ...files('vectors', 'encryption-config.yaml')].map(
+    (f) => new Uint8Array(readFileSync(f)),
+  );
 }
 
 const encryptionConfig: FuzzTarget<Uint8Array[]> = {
   name: 'encryption-config',
-  what: 'EncryptionConfiguration text (upstream test configs and the vectors\' configs, mutated)',
+  what: "EncryptionConfiguration text (upstream test configs and the vectors' configs, mutated)",
   testRuns: 400,
   setup: configSeeds,
   input: (seeds, rng) => seedOrNoise(rng, seeds),
@@ -279,11 +283,19 @@ const kmsEncryptedObject: FuzzTarget<Uint8Array[]> = {
 };
 
 function valueInputSeeds(): Uint8Array[] {
-  const values = allVectors().slice(0, 200).flatMap((v) => (v.stored === undefined ? [] : [b64(v.stored)]));
+  const values = allVectors()
+    .slice(0, 200)
+    .flatMap((v) => (v.stored === undefined ? [] : [b64(v.stored)]));
   return values.flatMap((v, i) => {
     const key = te.encode(`/registry/secrets/default/s${i}`);
     const json = JSON.stringify({ kvs: [{ key: Buffer.from(key).toString('base64'), value: Buffer.from(v).toString('base64') }] });
-    return [v, concat(key, te.encode('\n'), v, te.encode('\n')), te.encode(Buffer.from(v).toString('hex')), te.encode(Buffer.from(v).toString('base64')), te.encode(json)];
+    return [
+      v,
+      concat(key, te.encode('\n'), v, te.encode('\n')),
+      te.encode(Buffer.from(v).toString('hex')),
+      te.encode(Buffer.from(v).toString('base64')),
+      te.encode(json),
+    ];
   });
 }
 

@@ -49,7 +49,10 @@ export function secret(namespace: string, name: string, extra: Record<string, un
 }
 
 /** `compactAtPut`: compact at the revision of that put (0-based), so older revisions are gone. */
-export async function craftSnapshot(values: [key: string, value: CraftedValue][], opts: { compactAtPut?: number } = {}): Promise<CraftedSnapshot> {
+export async function craftSnapshot(
+  values: [key: string, value: CraftedValue][],
+  opts: { compactAtPut?: number } = {},
+): Promise<CraftedSnapshot> {
   const dir = await mkdtemp(join(tmpdir(), 'k8s-enc-crafted-'));
   const config = join(dir, 'config.yaml');
   await writeFile(config, CRAFTED_CONFIG);

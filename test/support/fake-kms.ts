@@ -57,9 +57,7 @@ export function fakeKmsV2(p: VectorProvider): KmsV2Service {
   const keks = new Map(Object.entries(fake.keks ?? {}).map(([id, kek]) => [id, b64(kek)]));
   const currentKeyID = fake.currentKeyID ?? '';
   const annotations =
-    fake.annotations === undefined
-      ? undefined
-      : Object.fromEntries(Object.entries(fake.annotations).map(([k, v]) => [k, b64(v)]));
+    fake.annotations === undefined ? undefined : Object.fromEntries(Object.entries(fake.annotations).map(([k, v]) => [k, b64(v)]));
   // The vector's write state, when given, is what the provider considers current (stale checks).
   const statusKeyID = p.kmsv2State?.keyID ?? currentKeyID;
   return {
@@ -88,9 +86,7 @@ export function fakeKmsV2(p: VectorProvider): KmsV2Service {
 export function fakeKmsFor(providers: VectorProvider[]): (info: KmsProviderInfo) => KmsService {
   const handedOut = new Map<string, number>();
   return (info) => {
-    const matches = providers.filter(
-      (p) => p.type === 'kms' && p.name === info.name && (p.apiVersion ?? 'v1') === info.apiVersion,
-    );
+    const matches = providers.filter((p) => p.type === 'kms' && p.name === info.name && (p.apiVersion ?? 'v1') === info.apiVersion);
     const id = `${info.apiVersion}:${info.name}`;
     const i = handedOut.get(id) ?? 0;
     handedOut.set(id, i + 1);

@@ -27,7 +27,6 @@ export const roots = {
   v2: protobuf.loadSync('proto/kms/v2.proto'),
 };
 
-
 /**
  * A KMS plugin on a fresh socket. A handler that throws answers with the error's text as an
  * UNKNOWN status, as a Go plugin returning a plain error does; `raw` handlers return wire bytes.
@@ -65,7 +64,10 @@ export async function startPluginServer(
       if (handler === undefined) return callback({ code: grpc.status.UNIMPLEMENTED, details: `no ${name}` });
       Promise.resolve()
         .then(() => handler(call.request))
-        .then((r) => callback(null, r), (e: Error) => callback(e));
+        .then(
+          (r) => callback(null, r),
+          (e: Error) => callback(e),
+        );
     };
   }
   const server = new grpc.Server();

@@ -45,7 +45,12 @@ export async function keyValueType(): Promise<protobuf.Type> {
 
 function header(db: Buffer, pageSize: number, p: number) {
   const o = p * pageSize;
-  return { id: Number(db.readBigUInt64LE(o)), flags: db.readUInt16LE(o + 8), count: db.readUInt16LE(o + 10), overflow: db.readUInt32LE(o + 12) };
+  return {
+    id: Number(db.readBigUInt64LE(o)),
+    flags: db.readUInt16LE(o + 8),
+    count: db.readUInt16LE(o + 10),
+    overflow: db.readUInt32LE(o + 12),
+  };
 }
 
 /** Leaf elements as [flags, key, value]; branch elements as [0, key, child]. */
@@ -59,11 +64,23 @@ function elements(db: Buffer, pageSize: number, p: number): { flags: number; key
       const pos = db.readUInt32LE(e + 4);
       const ksize = db.readUInt32LE(e + 8);
       const vsize = db.readUInt32LE(e + 12);
-      out.push({ flags: db.readUInt32LE(e), key: db.subarray(e + pos, e + pos + ksize), value: db.subarray(e + pos + ksize, e + pos + ksize + vsize), child: 0, end: e + pos + ksize + vsize - o });
+      out.push({
+        flags: db.readUInt32LE(e),
+        key: db.subarray(e + pos, e + pos + ksize),
+        value: db.subarray(e + pos + ksize, e + pos + ksize + vsize),
+        child: 0,
+        end: e + pos + ksize + vsize - o,
+      });
     } else {
       const pos = db.readUInt32LE(e);
       const ksize = db.readUInt32LE(e + 4);
-      out.push({ flags: 0, key: db.subarray(e + pos, e + pos + ksize), value: Buffer.alloc(0), child: Number(db.readBigUInt64LE(e + 8)), end: 0 });
+      out.push({
+        flags: 0,
+        key: db.subarray(e + pos, e + pos + ksize),
+        value: Buffer.alloc(0),
+        child: Number(db.readBigUInt64LE(e + 8)),
+        end: 0,
+      });
     }
   }
   return out;
@@ -78,7 +95,10 @@ export async function readPageMap(file: Buffer): Promise<PageMap> {
   const KV = await keyValueType();
   const pageSize = file.readUInt32LE(16 + 8);
   const db = file.length % 512 === 32 ? file.subarray(0, file.length - 32) : file;
-  const metas = [0, 1].map((m) => ({ txid: db.readBigUInt64LE(m * pageSize + 16 + 48), root: Number(db.readBigUInt64LE(m * pageSize + 16 + 16)) }));
+  const metas = [0, 1].map((m) => ({
+    txid: db.readBigUInt64LE(m * pageSize + 16 + 48),
+    root: Number(db.readBigUInt64LE(m * pageSize + 16 + 16)),
+  }));
   const meta = metas[0]!.txid >= metas[1]!.txid ? metas[0]! : metas[1]!;
   const keyElem = elements(db, pageSize, meta.root).find((e) => e.key.toString() === 'key' && (e.flags & 1) === 1)!;
   const keyRoot = Number(keyElem.value.readBigUInt64LE(0));
@@ -88,7 +108,16 @@ export async function readPageMap(file: Buffer): Promise<PageMap> {
     const h = header(db, pageSize, p);
     const entries = elements(db, pageSize, p).map((e, index) => {
       const kv = KV.decode(e.value) as unknown as { key: Uint8Array; value: Uint8Array };
-      return { main: Number(e.key.readBigUInt64BE(0)), sub: Number(e.key.readBigUInt64BE(9)), tombstone: e.key.length === 18, key: Buffer.from(kv.key).toString('latin1'), value: Buffer.from(kv.value), page: p, index, end: e.end };
+      return {
+        main: Number(e.key.readBigUInt64BE(0)),
+        sub: Number(e.key.readBigUInt64BE(9)),
+        tombstone: e.key.length === 18,
+        key: Buffer.from(kv.key).toString('latin1'),
+        value: Buffer.from(kv.value),
+        page: p,
+        index,
+        end: e.end,
+      };
     });
     return { page: p, pages: Array.from({ length: 1 + h.overflow }, (_, i) => p + i), live, entries };
   };

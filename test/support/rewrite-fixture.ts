@@ -54,7 +54,12 @@ export async function encryptWith(config: EncryptionConfig, resource: string, ke
 }
 
 /** The plaintext, or the error text when `config` cannot read the value. */
-export async function decryptWith(config: EncryptionConfig, resource: string, key: string, value: Uint8Array): Promise<Uint8Array | string> {
+export async function decryptWith(
+  config: EncryptionConfig,
+  resource: string,
+  key: string,
+  value: Uint8Array,
+): Promise<Uint8Array | string> {
   try {
     return (await createTransformer(config, resource).fromStorage(value, utf8(key))).data;
   } catch (e) {

@@ -23,7 +23,12 @@ export async function salvageAll(path: string): Promise<{ keys: Map<string, Salv
   try {
     for await (const item of src.scan(new Uint8Array(0))) {
       if (!item.ok) errors.push(item.error.describe());
-      else keys.set(Buffer.from(item.entry.key).toString('latin1'), { revision: item.entry.modRevision, value: Buffer.from(item.entry.value), mayBeSuperseded: item.mayBeSuperseded === true });
+      else
+        keys.set(Buffer.from(item.entry.key).toString('latin1'), {
+          revision: item.entry.modRevision,
+          value: Buffer.from(item.entry.value),
+          mayBeSuperseded: item.mayBeSuperseded === true,
+        });
     }
     return { keys, errors, damagedPages: src.report().damaged.map((d) => d.page) };
   } finally {
@@ -52,7 +57,8 @@ export function salvageProblems(map: PageMap, touched: Set<number>, got: Map<str
     const g = got.get(key);
     const name = fromUtf8(Buffer.from(key, 'latin1'));
     if (u.tombstone) {
-      if (g !== undefined && g.revision <= u.main) problems.push(`${name}: deleted at revision ${u.main} on intact page ${u.page}, but came back at revision ${g.revision}`);
+      if (g !== undefined && g.revision <= u.main)
+        problems.push(`${name}: deleted at revision ${u.main} on intact page ${u.page}, but came back at revision ${g.revision}`);
       continue;
     }
     const t = truth.get(key)!;
@@ -60,7 +66,8 @@ export function salvageProblems(map: PageMap, touched: Set<number>, got: Map<str
     const deletedLater = all.some((e) => e.key === key && e.tombstone && e.main > u.main);
     if (g === undefined) {
       if (!t.tombstone && !deletedLater) problems.push(`${name}: revision ${u.main} on intact page ${u.page} not recovered`);
-    } else if (g.revision < u.main) problems.push(`${name}: came back at revision ${g.revision}, but revision ${u.main} is on intact page ${u.page}`);
+    } else if (g.revision < u.main)
+      problems.push(`${name}: came back at revision ${g.revision}, but revision ${u.main} is on intact page ${u.page}`);
     else if (g.revision === u.main && !g.value.equals(u.value) && !onTouched.has(`${u.main}_${u.sub}`)) {
       problems.push(`${name}: revision ${u.main} came back with other bytes`);
     }
@@ -69,7 +76,9 @@ export function salvageProblems(map: PageMap, touched: Set<number>, got: Map<str
     const t = truth.get(key);
     const name = fromUtf8(Buffer.from(key, 'latin1'));
     if (t !== undefined && t.main !== g.revision && !g.mayBeSuperseded) {
-      problems.push(`${name}: came back at revision ${g.revision}, its newest was ${t.main}${t.tombstone ? ' (a delete)' : ''}, and it does not say mayBeSuperseded`);
+      problems.push(
+        `${name}: came back at revision ${g.revision}, its newest was ${t.main}${t.tombstone ? ' (a delete)' : ''}, and it does not say mayBeSuperseded`,
+      );
     }
   }
   return problems;

@@ -58,5 +58,7 @@ export function serializeFields(fields: WireField[]): Uint8Array {
 
 /** Replace the bytes of the (single) length-delimited field `field` by `edit(bytes)`. */
 export function editField(b: Uint8Array, field: number, edit: (inner: Uint8Array) => Uint8Array): Uint8Array {
-  return serializeFields(parseFields(b).map((f) => (f.field === field && f.value instanceof Uint8Array ? { ...f, value: edit(f.value) } : f)));
+  return serializeFields(
+    parseFields(b).map((f) => (f.field === field && f.value instanceof Uint8Array ? { ...f, value: edit(f.value) } : f)),
+  );
 }

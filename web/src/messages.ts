@@ -3,9 +3,7 @@ import type { ChartRow } from '../../src/cli/report-chart.ts';
 import type { VerifyRecord } from '../../src/cli/scan-format.ts';
 import type { VerifySummary } from '../../src/cli/verify-summary.ts';
 
-export type ToWorker =
-  | { type: 'scan'; file: File; config: string; etcdPrefix: string }
-  | { type: 'object'; index: number };
+export type ToWorker = { type: 'scan'; file: File; config: string; etcdPrefix: string } | { type: 'object'; index: number };
 
 /** One verify record, as `k8s-enc verify -o ndjson` prints it. */
 export type PageRecord = VerifyRecord;

@@ -28,12 +28,18 @@ export async function decryptOne(configText: string, input: Uint8Array, etcdKey:
   const prefix = parseValuePrefix(value.value);
   if (prefix.kind === 'kms') return kmsValue(value.value, keyBytes);
   if (keyBytes === undefined) {
-    throw new K8sEncError('ERR_USAGE', 'the etcd key is needed (it is the authenticated data and picks the chain): fill in the etcd key or paste etcdctl get output');
+    throw new K8sEncError(
+      'ERR_USAGE',
+      'the etcd key is needed (it is the authenticated data and picks the chain): fill in the etcd key or paste etcdctl get output',
+    );
   }
   const key = fromUtf8(keyBytes);
   const resource = parseEtcdKey(key, etcdPrefix)?.resource;
   if (resource === undefined) {
-    throw new K8sEncError('ERR_USAGE', `cannot tell the resource from etcd key ${JSON.stringify(key)}: expected ${etcdPrefix}/<resource>/[<namespace>/]<name> (see the etcd prefix)`);
+    throw new K8sEncError(
+      'ERR_USAGE',
+      `cannot tell the resource from etcd key ${JSON.stringify(key)}: expected ${etcdPrefix}/<resource>/[<namespace>/]<name> (see the etcd prefix)`,
+    );
   }
   const report = await createValueReader(config, etcdPrefix).read(keyBytes, value.value, resource);
   if (report.status === 'error') throw reportError(report); // as `k8s-enc decrypt` reports it
@@ -41,7 +47,12 @@ export async function decryptOne(configText: string, input: Uint8Array, etcdKey:
     ['input', value.format],
     ['provider', report.provider ?? '(unknown)'],
     ['key name', report.keyName ?? '-'],
-    ['stale', report.stale === true ? 'true: written with a provider or key other than the first configured one; the apiserver would rewrite it' : 'false'],
+    [
+      'stale',
+      report.stale === true
+        ? 'true: written with a provider or key other than the first configured one; the apiserver would rewrite it'
+        : 'false',
+    ],
   ];
   const obj = report.object!;
   return { kind: 'object', key, facts, yaml: toYaml(obj), ...(obj.kind === 'Secret' && { secretData: secretData(obj as Secret) }) };

@@ -175,7 +175,9 @@ function startSnapshotPanel(config: HTMLTextAreaElement, prefix: HTMLInputElemen
       if (q !== '' && !r.key.toLowerCase().includes(q)) return;
       if (++matches > LIST_LIMIT) return;
       const b = el('button', r.key, `obj ${r.status}${r.stale === true ? ' stale' : ''}`) as HTMLButtonElement;
-      b.title = recordFacts(r).map(([k, v]) => `${k}: ${v}`).join('\n');
+      b.title = recordFacts(r)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n');
       b.onclick = () => {
         showError(null);
         send({ type: 'object', index: i });

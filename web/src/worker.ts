@@ -47,20 +47,27 @@ async function scan(m: Extract<ToWorker, { type: 'scan' }>): Promise<void> {
   await opened?.source.close();
   opened = null;
   const config = parseEncryptionConfig(utf8(m.config));
-  const { source, hasHash } = await openSnapshotBlob(m.file, { onHashProgress: (done, total) => post({ type: 'progress', phase: 'hash', done, total }) });
+  const { source, hasHash } = await openSnapshotBlob(m.file, {
+    onHashProgress: (done, total) => post({ type: 'progress', phase: 'hash', done, total }),
+  });
   post({ type: 'progress', phase: 'index', done: 0, total: 1 });
   const plan = await source.plan(utf8(normalizeEtcdPrefix(m.etcdPrefix) + '/'));
   const reader = createValueReader(config, m.etcdPrefix);
   // Values are read in file order, not key order: a key-ordered batch touches most of the file
   // (etcd's pages hold keys in revision order), and each read of a Blob costs about a millisecond.
-  const problems = await verifyRecords(plan.problems.map((error): ScanItem => ({ ok: false, error })), reader, m.etcdPrefix);
+  const problems = await verifyRecords(
+    plan.problems.map((error): ScanItem => ({ ok: false, error })),
+    reader,
+    m.etcdPrefix,
+  );
   const byKey = plan.locations;
   const records: VerifyRecord[] = new Array(problems.length + byKey.length);
   problems.forEach((r, i) => (records[i] = r));
   const inFileOrder = byKey.map((_, i) => i).sort((a, b) => byKey[a]!.page - byKey[b]!.page);
   for (let from = 0; from < inFileOrder.length; ) {
     let to = from;
-    for (let bytes = 0; to < inFileOrder.length && to - from < STEP_ENTRIES && bytes < STEP_BYTES; to++) bytes += byKey[inFileOrder[to]!]!.size;
+    for (let bytes = 0; to < inFileOrder.length && to - from < STEP_ENTRIES && bytes < STEP_BYTES; to++)
+      bytes += byKey[inFileOrder[to]!]!.size;
     const step = inFileOrder.slice(from, to);
     const got = await verifyRecords(source.read(step.map((i) => byKey[i]!)), reader, m.etcdPrefix);
     step.forEach((i, k) => (records[problems.length + i] = got[k]!));
@@ -107,8 +114,7 @@ async function objectAt(index: number): Promise<ObjectView> {
 export function startWorker(): void {
   self.onmessage = (e: MessageEvent<ToWorker>) => {
     const m = e.data;
-    const work =
-      m.type === 'scan' ? scan(m) : objectAt(m.index).then((view) => post({ type: 'object', index: m.index, view }));
+    const work = m.type === 'scan' ? scan(m) : objectAt(m.index).then((view) => post({ type: 'object', index: m.index, view }));
     work.catch((err: unknown) => post({ type: 'error', message: describe(err) }));
   };
 }

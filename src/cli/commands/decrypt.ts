@@ -15,7 +15,10 @@ const OPTIONS = { ...VALUE_OPTIONS, 'no-check': { type: 'boolean' } } as const;
 export function resourceOfKey(command: string, key: string, etcdPrefix: string): string {
   const resource = keyResource(key, etcdPrefix);
   if (resource === null) {
-    throw new UsageError(command, `cannot tell the resource from etcd key ${JSON.stringify(key)}: expected ${etcdPrefix}/<resource>/[<namespace>/]<name> (see --etcd-prefix)`);
+    throw new UsageError(
+      command,
+      `cannot tell the resource from etcd key ${JSON.stringify(key)}: expected ${etcdPrefix}/<resource>/[<namespace>/]<name> (see --etcd-prefix)`,
+    );
   }
   return resource;
 }
@@ -32,13 +35,18 @@ export async function decryptCommand(argv: string[], io: CliIo): Promise<number>
   for (const note of new Set(inputs.flatMap((i) => (i.note === undefined ? [] : [i.note])))) await io.stderr.write(`note: ${note}\n`);
   const flagKey = str(p, 'etcd-key');
   if (inputs.length > 1) {
-    if (format === 'raw') throw new UsageError('decrypt', `-o raw prints one value; the input holds ${inputs.length} keys (use -o yaml or -o json)`);
-    if (flagKey !== undefined) throw new UsageError('decrypt', `--etcd-key names one key; the input holds ${inputs.length}, each with its own key`);
+    if (format === 'raw')
+      throw new UsageError('decrypt', `-o raw prints one value; the input holds ${inputs.length} keys (use -o yaml or -o json)`);
+    if (flagKey !== undefined)
+      throw new UsageError('decrypt', `--etcd-key names one key; the input holds ${inputs.length}, each with its own key`);
   }
   const keyOf = (input: ValueInput): Uint8Array => {
     const keyBytes = flagKey !== undefined ? utf8(flagKey) : input.key;
     if (keyBytes === undefined) {
-      throw new UsageError('decrypt', 'the etcd key is needed (it is the authenticated data and picks the chain): pass --etcd-key or etcdctl get output');
+      throw new UsageError(
+        'decrypt',
+        'the etcd key is needed (it is the authenticated data and picks the chain): pass --etcd-key or etcdctl get output',
+      );
     }
     return keyBytes;
   };

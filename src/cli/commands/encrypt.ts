@@ -21,7 +21,10 @@ function parseObject(data: Uint8Array): KubeObject {
   }
   const o = doc as Partial<KubeObject> | null;
   if (typeof o !== 'object' || o === null || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
-    throw new K8sEncError('ERR_INPUT', 'input is not a Kubernetes object (apiVersion and kind); pass --input-format raw to store bytes as they are');
+    throw new K8sEncError(
+      'ERR_INPUT',
+      'input is not a Kubernetes object (apiVersion and kind); pass --input-format raw to store bytes as they are',
+    );
   }
   // The apiserver clears these before it encodes (docs/FORMATS.md#values-in-etcd).
   const meta = (o.metadata ?? {}) as Record<string, unknown>;
@@ -65,7 +68,9 @@ export async function encryptCommand(argv: string[], io: CliIo): Promise<number>
   if (inputFormat !== 'raw' && !startsWith(input, PROTOBUF_MAGIC)) {
     const { obj, merged } = mergeStringData(parseObject(input));
     if (merged > 0) {
-      await io.stderr.write(`note: stringData (${merged} entr${merged === 1 ? 'y' : 'ies'}) merged into data, as the apiserver stores a Secret\n`);
+      await io.stderr.write(
+        `note: stringData (${merged} entr${merged === 1 ? 'y' : 'ies'}) merged into data, as the apiserver stores a Secret\n`,
+      );
     }
     plaintext = encodeObject(obj);
   }

@@ -64,11 +64,18 @@ function target(p: Parsed, etcdPrefix: string): Target {
   };
   if (name === undefined) return { resource, prefix: at(namespace === undefined ? {} : { namespace }) };
   if (all) throw new UsageError('get', 'a resource cannot be retrieved by name across all namespaces');
-  const keys = unknownScope ? [at({ name }), at({ namespace: 'default', name })] : [at({ name, ...(namespace !== undefined && { namespace }) })];
+  const keys = unknownScope
+    ? [at({ name }), at({ namespace: 'default', name })]
+    : [at({ name, ...(namespace !== undefined && { namespace }) })];
   return { resource, keys };
 }
 
-async function* entries(source: EtcdSource, t: Target, revision: number | undefined, onTotal?: (n: number) => void): AsyncIterable<ScanItem> {
+async function* entries(
+  source: EtcdSource,
+  t: Target,
+  revision: number | undefined,
+  onTotal?: (n: number) => void,
+): AsyncIterable<ScanItem> {
   const opts = revision === undefined ? {} : { revision };
   if (t.prefix !== undefined) {
     yield* source.scan(utf8(t.prefix), { ...opts, ...(onTotal && { onTotal }) });
@@ -94,7 +101,8 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const format = oneOf('get', 'output', str(p, 'output'), OBJECT_FORMATS, 'yaml');
   const outDir = str(p, 'out');
   if (outDir !== undefined && format === 'name') throw new UsageError('get', '--out writes manifests: use -o yaml or -o json with it');
-  if (flag(p, 'keep-owner-references') && !flag(p, 'for-restore')) throw new UsageError('get', '--keep-owner-references applies to --for-restore');
+  if (flag(p, 'keep-owner-references') && !flag(p, 'for-restore'))
+    throw new UsageError('get', '--keep-owner-references applies to --for-restore');
   const restore = flag(p, 'for-restore') && { keepOwnerReferences: flag(p, 'keep-owner-references') };
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const t = target(p, etcdPrefix);
@@ -119,7 +127,15 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
       workers > 1 &&
       canScanInWorkers(config)
     ) {
-      const job = { kind: 'get', format, resource: t.resource.qualified, forRestore: restore, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
+      const job = {
+        kind: 'get',
+        format,
+        resource: t.resource.qualified,
+        forRestore: restore,
+        snapshot: str(p, 'snapshot')!,
+        config,
+        etcdPrefix,
+      } as const;
       for await (const r of scanInWorkers(source, utf8(t.prefix), revision, job, workers, { onTotal: (n) => progress.setTotal?.(n) })) {
         const chunk = r.get!;
         for (let i = 0; i < chunk.found; i++) progress.tick(false);
@@ -131,40 +147,54 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
         failed += chunk.notes.length;
         await io.stdout.write(chunk.text);
       }
-    } else for await (const chunk of inChunks(entries(source, t, revision, (n) => progress.setTotal?.(n)), SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) {
-      const values = chunk.flatMap((item) => (item.ok ? [{ key: item.entry.key, value: item.entry.value, resource: t.resource.qualified }] : []));
-      const reports = await reader.readMany(values, { decode: false });
-      let k = 0;
-      for (const item of chunk) {
-        const report = item.ok ? decodeReport(reports[k++]!) : null;
-        progress.tick(report?.object === undefined);
-        if (!item.ok || report?.object === undefined) {
-          failed++;
-          await progress.note(failureNote(item, report));
-          continue;
-        }
-        const warning = supersededWarning(item);
-        if (warning !== null) {
-          superseded++;
-          await progress.note(warning);
-        }
-        const obj = restore ? forRestore(report.object, restore) : report.object;
-        if (writer) {
-          found++;
-          await writer.item(obj);
-          continue;
-        }
-        try {
-          await out!.write(report.key, t.resource.qualified, obj, format === 'ndjson' ? objectLine(obj, 'ndjson') : formatObject(obj, ext), ext);
-          found++;
-        } catch (e) {
-          // One object that cannot be written must not cost the others theirs.
-          if (!(e instanceof K8sEncError)) throw e;
-          unwritten++;
-          await progress.note(`error: ${shown(report.key)}: ${e.message}`);
+    } else
+      for await (const chunk of inChunks(
+        entries(source, t, revision, (n) => progress.setTotal?.(n)),
+        SCAN_CHUNK,
+        storedBytes,
+        SCAN_CHUNK_BYTES,
+      )) {
+        const values = chunk.flatMap((item) =>
+          item.ok ? [{ key: item.entry.key, value: item.entry.value, resource: t.resource.qualified }] : [],
+        );
+        const reports = await reader.readMany(values, { decode: false });
+        let k = 0;
+        for (const item of chunk) {
+          const report = item.ok ? decodeReport(reports[k++]!) : null;
+          progress.tick(report?.object === undefined);
+          if (!item.ok || report?.object === undefined) {
+            failed++;
+            await progress.note(failureNote(item, report));
+            continue;
+          }
+          const warning = supersededWarning(item);
+          if (warning !== null) {
+            superseded++;
+            await progress.note(warning);
+          }
+          const obj = restore ? forRestore(report.object, restore) : report.object;
+          if (writer) {
+            found++;
+            await writer.item(obj);
+            continue;
+          }
+          try {
+            await out!.write(
+              report.key,
+              t.resource.qualified,
+              obj,
+              format === 'ndjson' ? objectLine(obj, 'ndjson') : formatObject(obj, ext),
+              ext,
+            );
+            found++;
+          } catch (e) {
+            // One object that cannot be written must not cost the others theirs.
+            if (!(e instanceof K8sEncError)) throw e;
+            unwritten++;
+            await progress.note(`error: ${shown(report.key)}: ${e.message}`);
+          }
         }
       }
-    }
   } finally {
     await progress.done();
     kms.close();
@@ -199,11 +229,15 @@ function nothingUnder(t: Target, spelling: string, etcdPrefix: string): string {
 async function reportOutDir(io: CliIo, out: OutDir, written: number, notWritten: number): Promise<void> {
   const { staleRemoved, notOurs } = await out.finish();
   const lines: string[] = [];
-  if (staleRemoved > 0) lines.push(`removed ${staleRemoved} temp file${staleRemoved === 1 ? '' : 's'} an interrupted earlier run left under ${out.root}`);
+  if (staleRemoved > 0)
+    lines.push(`removed ${staleRemoved} temp file${staleRemoved === 1 ? '' : 's'} an interrupted earlier run left under ${out.root}`);
   if (notOurs.length > 0) {
     const shown = notOurs.slice(0, 20).map((f) => `  ${f}`);
     if (notOurs.length > shown.length) shown.push(`  … and ${notOurs.length - shown.length} more`);
-    lines.push(`warning: ${out.root} already held ${notOurs.length} file${notOurs.length === 1 ? '' : 's'} this run did not write:`, ...shown);
+    lines.push(
+      `warning: ${out.root} already held ${notOurs.length} file${notOurs.length === 1 ? '' : 's'} this run did not write:`,
+      ...shown,
+    );
   }
   const tail = notWritten > 0 ? `; ${notWritten} not written (see the errors above)` : '';
   lines.push(`wrote ${written} object${written === 1 ? '' : 's'} under ${out.root}${tail}`);

@@ -32,10 +32,15 @@ const DEFAULT_BATCH = 64;
 
 function checkFlags(p: ReturnType<typeof parseCommandArgs>): 'offline' | 'live' {
   const offline = str(p, 'snapshot') !== undefined;
-  if (offline === (str(p, 'endpoints') !== undefined)) throw new UsageError('rewrite', 'give exactly one of --snapshot IN.db (with --out) or --endpoints URLS');
+  if (offline === (str(p, 'endpoints') !== undefined))
+    throw new UsageError('rewrite', 'give exactly one of --snapshot IN.db (with --out) or --endpoints URLS');
   const misplaced = offline ? ['dry-run', 'batch', 'cacert', 'cert', 'key'] : ['out', 'compact', 'skip-hash-check'];
   for (const f of misplaced) {
-    if (p.values[f] !== undefined) throw new UsageError('rewrite', `--${f} applies to ${offline ? '--endpoints' : '--snapshot'}, not ${offline ? '--snapshot' : '--endpoints'}`);
+    if (p.values[f] !== undefined)
+      throw new UsageError(
+        'rewrite',
+        `--${f} applies to ${offline ? '--endpoints' : '--snapshot'}, not ${offline ? '--snapshot' : '--endpoints'}`,
+      );
   }
   if (offline) {
     const out = str(p, 'out');

@@ -13,7 +13,14 @@ import { SnapshotSource } from '../../etcd/snapshot.ts';
 import { EXIT_DAMAGED, isSalvage, writeSalvageReport } from '../salvage-report.ts';
 import { startReport } from '../verify-report-file.ts';
 
-const OPTIONS = { ...CONFIG_OPTIONS, ...SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, workers: { type: 'string' }, report: { type: 'string' }, 'failures-only': { type: 'boolean' } } as const;
+const OPTIONS = {
+  ...CONFIG_OPTIONS,
+  ...SOURCE_OPTIONS,
+  output: { type: 'string', short: 'o' },
+  workers: { type: 'string' },
+  report: { type: 'string' },
+  'failures-only': { type: 'boolean' },
+} as const;
 
 export type { VerifyRecord } from '../scan-format.ts';
 export type { VerifySummary } from '../verify-summary.ts';
@@ -23,10 +30,16 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   if (p.positionals.length > 0) throw new UsageError('verify', `unexpected argument ${JSON.stringify(p.positionals[0])}`);
   const format = oneOf('verify', 'output', str(p, 'output'), ['table', 'ndjson'] as const, 'table');
   const etcdPrefix = str(p, 'etcd-prefix')!;
-  const { revision, workers, config, configFile, extra: report, kms, source, reader } = await openScan('verify', p, etcdPrefix, () =>
-    startReport('verify', str(p, 'report')),
-    io,
-  );
+  const {
+    revision,
+    workers,
+    config,
+    configFile,
+    extra: report,
+    kms,
+    source,
+    reader,
+  } = await openScan('verify', p, etcdPrefix, () => startReport('verify', str(p, 'report')), io);
   const summary = newSummary();
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
@@ -35,11 +48,13 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   async function* chunks(): AsyncIterable<{ text: string | Uint8Array; marks: VerifyMark[] }> {
     if (source instanceof SnapshotSource && workers > 1 && canScanInWorkers(config)) {
       const job = { kind: 'verify', format, failuresOnly: print.failuresOnly, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
-      for await (const r of scanInWorkers(source, prefix, revision, job, workers, { onTotal: (n) => progress.setTotal?.(n) })) yield r.verify!;
+      for await (const r of scanInWorkers(source, prefix, revision, job, workers, { onTotal: (n) => progress.setTotal?.(n) }))
+        yield r.verify!;
       return;
     }
     const scan = source.scan(prefix, { ...(revision !== undefined && { revision }), onTotal: (n) => progress.setTotal?.(n) });
-    for await (const chunk of inChunks(scan, SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES)) yield verifyChunk(chunk, reader, etcdPrefix, format, print);
+    for await (const chunk of inChunks(scan, SCAN_CHUNK, storedBytes, SCAN_CHUNK_BYTES))
+      yield verifyChunk(chunk, reader, etcdPrefix, format, print);
   }
   try {
     // The header goes out with the first chunk (or, for no keys, after the scan): a snapshot whose
@@ -57,7 +72,14 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       await io.stdout.write(text);
     }
     if (header !== '') await io.stdout.write(header);
-    await report?.write(summary, { source, snapshot: str(p, 'snapshot'), endpoints: str(p, 'endpoints'), configPath: configFile.path, configBytes: configFile.bytes, etcdPrefix });
+    await report?.write(summary, {
+      source,
+      snapshot: str(p, 'snapshot'),
+      endpoints: str(p, 'endpoints'),
+      configPath: configFile.path,
+      configBytes: configFile.bytes,
+      etcdPrefix,
+    });
   } finally {
     await progress.done();
     kms.close();

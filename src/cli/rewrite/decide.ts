@@ -60,10 +60,7 @@ export function rewriteSetup(opts: {
   };
 }
 
-export type Decision =
-  | { kind: 'fresh' }
-  | { kind: 'rewrite'; from: string; data: Uint8Array }
-  | { kind: 'failed'; error: string };
+export type Decision = { kind: 'fresh' } | { kind: 'rewrite'; from: string; data: Uint8Array } | { kind: 'failed'; error: string };
 
 export interface Candidate {
   key: Uint8Array;

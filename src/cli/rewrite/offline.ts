@@ -111,7 +111,9 @@ export async function rewriteSnapshot(o: OfflineOptions): Promise<void> {
     const t = o.tally.total;
     const seen = t.rewritten + t.fresh + t.failed;
     const compacted = o.compact ? `, compacted at revision ${compactAt}` : '';
-    await o.plan(`plan: rewrite ${spool.count} of ${seen} values (${t.failed} unreadable, left as they are) into ${o.outPath} as ${revs}${compacted}`);
+    await o.plan(
+      `plan: rewrite ${spool.count} of ${seen} values (${t.failed} unreadable, left as they are) into ${o.outPath} as ${revs}${compacted}`,
+    );
     const edits = new Map<string, BucketEdit>();
     const keyEdit: BucketEdit = { append: () => spool.entries() };
     if (o.compact) {

@@ -21,7 +21,9 @@ export class EntrySpool {
     try {
       this.fd = openSync(path, flags, 0o600);
     } catch (e) {
-      throw new K8sEncError('ERR_IO', `cannot create ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+      throw new K8sEncError('ERR_IO', `cannot create ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        file: path,
+      });
     }
   }
 

@@ -40,7 +40,10 @@ export class RewriteTally {
   async write(out: Output, dryRun: boolean): Promise<void> {
     const t = this.total;
     const verb = dryRun ? 'to rewrite' : 'rewritten';
-    const extra = [this.retried > 0 ? `; ${this.retried} retried after a concurrent write` : '', this.gone > 0 ? `; ${this.gone} deleted meanwhile` : ''].join('');
+    const extra = [
+      this.retried > 0 ? `; ${this.retried} retried after a concurrent write` : '',
+      this.gone > 0 ? `; ${this.gone} deleted meanwhile` : '',
+    ].join('');
     const cell = (v: string, w: number) => v.padEnd(w);
     const lines = [
       '',

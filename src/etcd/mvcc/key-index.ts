@@ -72,11 +72,7 @@ export function fromLatin1(s: string): Uint8Array {
  * key order. Newer is decided by comparing revisions rather than by bucket order, so a mis-ordered
  * corrupt file cannot resurrect an older value.
  */
-export function indexKeyBucket(
-  db: BoltDb,
-  bucket: BucketRef,
-  want: { prefix: Uint8Array; exact: boolean; revision: number },
-): KeyIndex {
+export function indexKeyBucket(db: BoltDb, bucket: BucketRef, want: { prefix: Uint8Array; exact: boolean; revision: number }): KeyIndex {
   const out = new KeyIndex();
   db.forEachLeaf(bucket, (node) => {
     for (let i = 0; i < node.count; i++) indexElement(out, node, i, want);

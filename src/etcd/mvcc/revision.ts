@@ -23,7 +23,7 @@ export function parseRevisionKey(k: Uint8Array): RevisionKey | null {
 
 /** A big-endian int64 as a number (revisions stay far below 2^53). */
 export function be64(b: Uint8Array, o: number): number {
-  const hi = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) | 0;
+  const hi = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]! | 0;
   const lo = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
   return hi * 0x100000000 + lo;
 }

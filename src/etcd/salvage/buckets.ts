@@ -15,23 +15,28 @@ export interface BucketRefs {
 /** The `key` and `meta` buckets named in a root bucket tree, reading past damage. */
 export function bucketsOf(pf: PageFile, root: BucketRef, problems: string[] = []): BucketRefs {
   const out: BucketRefs = { key: null, meta: null };
-  walkTree(pf, root, {
-    leaf(node) {
-      for (let i = 0; i < node.count; i++) {
-        try {
-          if ((node.elementFlags(i) & BUCKET_LEAF_FLAG) === 0) continue;
-          const name = node.key(i);
-          const which = compareBytes(name, KEY) === 0 ? 'key' : compareBytes(name, META) === 0 ? 'meta' : null;
-          if (which !== null) out[which] = bucketRef(pf, node, node.value(i));
-        } catch {
-          // a damaged element of the root bucket: others may still name the buckets
+  walkTree(
+    pf,
+    root,
+    {
+      leaf(node) {
+        for (let i = 0; i < node.count; i++) {
+          try {
+            if ((node.elementFlags(i) & BUCKET_LEAF_FLAG) === 0) continue;
+            const name = node.key(i);
+            const which = compareBytes(name, KEY) === 0 ? 'key' : compareBytes(name, META) === 0 ? 'meta' : null;
+            if (which !== null) out[which] = bucketRef(pf, node, node.value(i));
+          } catch {
+            // a damaged element of the root bucket: others may still name the buckets
+          }
         }
-      }
+      },
+      damaged(page, reason) {
+        problems.push(`page ${page}: ${reason}`);
+      },
     },
-    damaged(page, reason) {
-      problems.push(`page ${page}: ${reason}`);
-    },
-  }, new Set());
+    new Set(),
+  );
   return out;
 }
 
@@ -65,19 +70,24 @@ export function rootCandidates(pf: PageFile): number[] {
 export function compactRevisionOf(pf: PageFile, meta: BucketRef | null): number | null {
   if (meta === null) return null;
   let found: number | null = 0;
-  walkTree(pf, meta, {
-    leaf(node) {
-      for (let i = 0; i < node.count; i++) {
-        try {
-          if (compareBytes(node.key(i), utf8('finishedCompactRev')) === 0) found = parseRevisionKey(node.value(i))?.main ?? found;
-        } catch {
-          found = null; // a damaged element could be the one
+  walkTree(
+    pf,
+    meta,
+    {
+      leaf(node) {
+        for (let i = 0; i < node.count; i++) {
+          try {
+            if (compareBytes(node.key(i), utf8('finishedCompactRev')) === 0) found = parseRevisionKey(node.value(i))?.main ?? found;
+          } catch {
+            found = null; // a damaged element could be the one
+          }
         }
-      }
+      },
+      damaged() {
+        found = null;
+      },
     },
-    damaged() {
-      found = null;
-    },
-  }, new Set());
+    new Set(),
+  );
   return found;
 }

@@ -55,7 +55,11 @@ export function keyEntryAt(node: Node, i: number, zeroed: readonly [number, numb
     const kv = decodeKeyValue(stored);
     if (kv.key.length === 0) return null;
     const tombstone = k.length === 18;
-    if (tombstone ? kv.modRevision !== 0 && kv.modRevision !== rev.main : kv.modRevision !== rev.main || kv.createRevision < 1 || kv.createRevision > rev.main || kv.version < 1) {
+    if (
+      tombstone
+        ? kv.modRevision !== 0 && kv.modRevision !== rev.main
+        : kv.modRevision !== rev.main || kv.createRevision < 1 || kv.createRevision > rev.main || kv.version < 1
+    ) {
       return null;
     }
     return { ...rev, name: latin1(kv.key), tombstone, page: node.page, index: i, createRevision: kv.createRevision, hash: fnv1a32(stored) };

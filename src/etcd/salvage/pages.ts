@@ -44,12 +44,17 @@ export class PageFile {
     if (start + PAGE_HEADER_SIZE > this.dataSize) return null;
     const h = this.file.read(start, PAGE_HEADER_SIZE, inOrder);
     const dv = new DataView(h.buffer, h.byteOffset, PAGE_HEADER_SIZE);
-    return { id: u64AsNumber(dv, 0, this.le), flags: dv.getUint16(8, this.le), count: dv.getUint16(10, this.le), overflow: dv.getUint32(12, this.le) };
+    return {
+      id: u64AsNumber(dv, 0, this.le),
+      flags: dv.getUint16(8, this.le),
+      count: dv.getUint16(10, this.le),
+      overflow: dv.getUint32(12, this.le),
+    };
   }
 
   /** The branch or leaf node at `pgid` as far as the file holds it, or why there is none. */
   read(pgid: number, inOrder = false): PageRead | string {
-    if (pgid < 2) return "a meta page, not a tree page";
+    if (pgid < 2) return 'a meta page, not a tree page';
     const h = this.header(pgid, inOrder);
     if (h === null) return `lies beyond the end of the file (${this.dataSize} bytes)`;
     if (h.id !== pgid) return `header says page ${h.id}`;
@@ -112,7 +117,11 @@ export function pageFileFor(file: RandomAccessFile, dataSize: number, meta: Meta
   if (meta !== null) return new PageFile(file, dataSize, meta.pageSize, meta.littleEndian);
   const layout = probeLayout(file, dataSize);
   if (layout === null) {
-    throw new K8sEncError('ERR_BBOLT_CORRUPT', 'no valid meta page, and no page size at which pages carry their own numbers: not a bbolt file?', { page: 0, file: file.path });
+    throw new K8sEncError(
+      'ERR_BBOLT_CORRUPT',
+      'no valid meta page, and no page size at which pages carry their own numbers: not a bbolt file?',
+      { page: 0, file: file.path },
+    );
   }
   return new PageFile(file, dataSize, layout.pageSize, layout.le);
 }

@@ -50,57 +50,65 @@ function revBounds(b: KeyBounds): { from: Rev | null; to: Rev | null } {
 /** The live tree of the `key` bucket: its entries, and the ranges it cannot account for. */
 function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
   const w: Walked = { live: [], damaged: [], reached: new Set(), inlineValues: new Map(), newest: 0 };
-  walkTree(pf, ref, {
-    damaged(page, reason, bounds) {
-      w.damaged.push({ page, reason, ...revBounds(bounds) });
+  walkTree(
+    pf,
+    ref,
+    {
+      damaged(page, reason, bounds) {
+        w.damaged.push({ page, reason, ...revBounds(bounds) });
+      },
+      leaf(node, bounds, cut, zeroed) {
+        const { entries, broken } = keyEntries(node, zeroed);
+        const range = revBounds(bounds);
+        const inside = (e: KeyEntry) =>
+          (range.from === null || compareRev(e, range.from) >= 0) && (range.to === null || compareRev(e, range.to) < 0);
+        if (entries.length > 0 && !entries.every(inside)) {
+          // Not the page the parent meant (a wrong pointer, or a damaged branch key): both the range the
+          // parent gives and the page's own are in doubt; its entries may still fill them as copies.
+          w.reached.delete(node.page);
+          const first = entries[0]!;
+          const last = entries[entries.length - 1]!;
+          const from = range.from === null || compareRev(first, range.from) < 0 ? first : range.from;
+          const after: Rev = { main: last.main, sub: last.sub + 1 };
+          const to = range.to === null || compareRev(after, range.to) <= 0 ? range.to : after;
+          w.damaged.push({ page: node.page, reason: 'holds revisions outside the range its parent gives it', from, to });
+          return;
+        }
+        for (const e of entries) {
+          w.live.push(e);
+          if (node.inline) w.inlineValues.set(e, node.value(e.index).slice());
+          if (e.main > w.newest) w.newest = e.main;
+        }
+        if (broken.length === 0 && cut === undefined) return;
+        // Each run of unreadable elements could have held the revisions between its readable neighbours.
+        const lost = zeroed === undefined ? '' : `; ${zeroed.length} overflow page${zeroed.length === 1 ? ' is' : 's are'} all zeros`;
+        const reason = (n: number) => `${n} of ${node.count} elements unreadable${cut === undefined ? '' : `; ${cut}`}${lost}`;
+        if (entries.length === 0) {
+          w.damaged.push({ page: node.page, reason: reason(broken.length), ...range });
+          return;
+        }
+        let run: number[] = [];
+        const flush = (next: KeyEntry | undefined, prev: KeyEntry | undefined) => {
+          if (run.length > 0)
+            w.damaged.push({ page: node.page, reason: reason(run.length), from: prev ?? range.from, to: next ?? range.to });
+          run = [];
+        };
+        let prev: KeyEntry | undefined;
+        let k = 0;
+        for (let i = 0; i < node.count; i++) {
+          if (entries[k]?.index === i) {
+            flush(entries[k], prev);
+            prev = entries[k++];
+          } else run.push(i);
+        }
+        flush(undefined, prev);
+        // A page cut short may have held more elements after the last readable one.
+        if (cut !== undefined && broken.length === 0)
+          w.damaged.push({ page: node.page, reason: cut, from: prev ?? range.from, to: range.to });
+      },
     },
-    leaf(node, bounds, cut, zeroed) {
-      const { entries, broken } = keyEntries(node, zeroed);
-      const range = revBounds(bounds);
-      const inside = (e: KeyEntry) => (range.from === null || compareRev(e, range.from) >= 0) && (range.to === null || compareRev(e, range.to) < 0);
-      if (entries.length > 0 && !entries.every(inside)) {
-        // Not the page the parent meant (a wrong pointer, or a damaged branch key): both the range the
-        // parent gives and the page's own are in doubt; its entries may still fill them as copies.
-        w.reached.delete(node.page);
-        const first = entries[0]!;
-        const last = entries[entries.length - 1]!;
-        const from = range.from === null || compareRev(first, range.from) < 0 ? first : range.from;
-        const after: Rev = { main: last.main, sub: last.sub + 1 };
-        const to = range.to === null || compareRev(after, range.to) <= 0 ? range.to : after;
-        w.damaged.push({ page: node.page, reason: 'holds revisions outside the range its parent gives it', from, to });
-        return;
-      }
-      for (const e of entries) {
-        w.live.push(e);
-        if (node.inline) w.inlineValues.set(e, node.value(e.index).slice());
-        if (e.main > w.newest) w.newest = e.main;
-      }
-      if (broken.length === 0 && cut === undefined) return;
-      // Each run of unreadable elements could have held the revisions between its readable neighbours.
-      const lost = zeroed === undefined ? '' : `; ${zeroed.length} overflow page${zeroed.length === 1 ? ' is' : 's are'} all zeros`;
-      const reason = (n: number) => `${n} of ${node.count} elements unreadable${cut === undefined ? '' : `; ${cut}`}${lost}`;
-      if (entries.length === 0) {
-        w.damaged.push({ page: node.page, reason: reason(broken.length), ...range });
-        return;
-      }
-      let run: number[] = [];
-      const flush = (next: KeyEntry | undefined, prev: KeyEntry | undefined) => {
-        if (run.length > 0) w.damaged.push({ page: node.page, reason: reason(run.length), from: prev ?? range.from, to: next ?? range.to });
-        run = [];
-      };
-      let prev: KeyEntry | undefined;
-      let k = 0;
-      for (let i = 0; i < node.count; i++) {
-        if (entries[k]?.index === i) {
-          flush(entries[k], prev);
-          prev = entries[k++];
-        } else run.push(i);
-      }
-      flush(undefined, prev);
-      // A page cut short may have held more elements after the last readable one.
-      if (cut !== undefined && broken.length === 0) w.damaged.push({ page: node.page, reason: cut, from: prev ?? range.from, to: range.to });
-    },
-  }, w.reached);
+    w.reached,
+  );
   return w;
 }
 
@@ -120,7 +128,10 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
   let walked: Walked | null = buckets.key === null ? null : walkKeyBucket(pf, buckets.key);
   if (walked === null) {
     // Find the root bucket by scanning: of its current and freed copies, the one whose key bucket reaches the newest revision.
-    if (meta !== null) notes.push(`the root bucket (page ${meta.rootPgid}) names no key bucket${rootProblems.length > 0 ? `: ${rootProblems.join('; ')}` : ''}`);
+    if (meta !== null)
+      notes.push(
+        `the root bucket (page ${meta.rootPgid}) names no key bucket${rootProblems.length > 0 ? `: ${rootProblems.join('; ')}` : ''}`,
+      );
     for (const p of rootCandidates(pf)) {
       const b = bucketsOf(pf, { root: p });
       const w = walkKeyBucket(pf, b.key!);
@@ -133,10 +144,19 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
     if (walked !== null) {
       notes.push(`using the root bucket whose key bucket reaches the newest revision (${walked.newest})`);
       // A found root may be an old copy: whatever is newer than its tree lies outside it.
-      walked.damaged.push((foundTree = { page: -1, reason: 'the tree was found by scanning and may be an old copy', from: { main: walked.newest, sub: 1 }, to: null }));
+      walked.damaged.push(
+        (foundTree = {
+          page: -1,
+          reason: 'the tree was found by scanning and may be an old copy',
+          from: { main: walked.newest, sub: 1 },
+          to: null,
+        }),
+      );
     }
   }
-  const damaged: DamagedRange[] = walked?.damaged ?? [{ page: -1, reason: 'no root bucket naming a key bucket was found', from: null, to: null }];
+  const damaged: DamagedRange[] = walked?.damaged ?? [
+    { page: -1, reason: 'no root bucket naming a key bucket was found', from: null, to: null },
+  ];
   const entries = walked?.live ?? [];
   const reached = walked?.reached ?? new Set<number>();
   let newest = walked?.newest ?? 0;
@@ -158,7 +178,12 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
       const other = have.get(id);
       if (other !== undefined) {
         if (other.hash === e.hash) continue;
-        damaged.push({ page: other.page, reason: `revision ${e.main}_${e.sub} differs from its copy on page ${e.page}`, from: e, to: { main: e.main, sub: e.sub + 1 } });
+        damaged.push({
+          page: other.page,
+          reason: `revision ${e.main}_${e.sub} differs from its copy on page ${e.page}`,
+          from: e,
+          to: { main: e.main, sub: e.sub + 1 },
+        });
         if (other.name === e.name) continue;
       } else if (!inDamaged(e, damaged)) continue;
       else have.set(id, e);
@@ -176,6 +201,14 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
     notes.push(`the tree found by scanning is whole and holds the newest revision on any page (${newest}): taken as the current tree`);
   }
   if (compact === null) notes.push('the meta bucket is unreadable: the compaction revision is unknown (taken as 0)');
-  return { metaDamaged: meta === null, pages: pf, notes, damaged, entries, inlineValues: walked?.inlineValues ?? new Map(), compactRevision: compact ?? 0, revision: Math.max(newest, compact ?? 0) };
+  return {
+    metaDamaged: meta === null,
+    pages: pf,
+    notes,
+    damaged,
+    entries,
+    inlineValues: walked?.inlineValues ?? new Map(),
+    compactRevision: compact ?? 0,
+    revision: Math.max(newest, compact ?? 0),
+  };
 }
-

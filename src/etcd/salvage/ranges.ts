@@ -32,7 +32,12 @@ export function renamedEntries(entries: KeyEntry[], compactRevision: number): Da
     // A delete always follows a put of its key, which compaction keeps while the delete is newer.
     // When that put was lost to damage instead, this reports one revision too many: harmless.
     if (e.tombstone && !putKeys.has(e.name)) {
-      out.push({ page: e.page, reason: `revision ${e.main}_${e.sub} deletes a key no revision puts (a damaged key?)`, from: e, to: { main: e.main, sub: e.sub + 1 } });
+      out.push({
+        page: e.page,
+        reason: `revision ${e.main}_${e.sub} deletes a key no revision puts (a damaged key?)`,
+        from: e,
+        to: { main: e.main, sub: e.sub + 1 },
+      });
     }
     if (e.tombstone || e.createRevision === e.main || e.createRevision <= compactRevision) continue;
     const created = byMain.get(e.createRevision);
@@ -53,7 +58,9 @@ export function inDamaged(e: Rev, damaged: DamagedRange[]): boolean {
  * key that may have been renamed into this one) is not a sure newest value either.
  */
 export function mayBeSuperseded(latest: Rev, damaged: DamagedRange[], atRevision: number): boolean {
-  return damaged.some((d) => (d.to === null || compareRev(latest, d.to) < 0) && (atRevision === 0 || d.from === null || d.from.main <= atRevision));
+  return damaged.some(
+    (d) => (d.to === null || compareRev(latest, d.to) < 0) && (atRevision === 0 || d.from === null || d.from.main <= atRevision),
+  );
 }
 
 /** `revisions 57..63`, for a damaged range (to is exclusive). */
