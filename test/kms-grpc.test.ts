@@ -442,6 +442,11 @@ describe('CLI with a KMS v2 plugin', () => {
     await writeFile(valueFile, b64(v.stored));
   });
 
+  /** `decrypt` of the vector's stored value through the KMS provider of `config`, printing the raw plaintext. */
+  function decryptArgs(config: string): string[] {
+    return ['decrypt', '-c', config, '--etcd-key', v.authenticatedData, '--input-format', 'raw', '-o', 'raw', '--no-check', valueFile];
+  }
+
   async function configWith(endpoint: string, timeout = '2s'): Promise<string> {
     const path = join(dir, `config-${configCount++}.yaml`);
     const yaml = `apiVersion: apiserver.config.k8s.io/v1
@@ -461,19 +466,7 @@ resources:
 
   it('decrypt reads a KMS v2 value through the plugin at the configured endpoint', async () => {
     const config = await configWith(server.endpoint);
-    const r = await runCli([
-      'decrypt',
-      '-c',
-      config,
-      '--etcd-key',
-      v.authenticatedData,
-      '--input-format',
-      'raw',
-      '-o',
-      'raw',
-      '--no-check',
-      valueFile,
-    ]);
+    const r = await runCli(decryptArgs(config));
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.stdout, b64(v.plaintext));
     assert.doesNotMatch(r.err, /stale/);
@@ -481,19 +474,7 @@ resources:
 
   it('--kms-endpoint points a provider at the socket its plugin listens on now', async () => {
     const config = await configWith(`unix://${join(dir, 'moved-away.sock')}`);
-    const args = [
-      'decrypt',
-      '-c',
-      config,
-      '--etcd-key',
-      v.authenticatedData,
-      '--input-format',
-      'raw',
-      '-o',
-      'raw',
-      '--no-check',
-      valueFile,
-    ];
+    const args = decryptArgs(config);
     const r = await runCli([...args, '--kms-endpoint', `${name}=${server.endpoint}`]);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.stdout, b64(v.plaintext));
@@ -524,19 +505,7 @@ resources:
     const endpoint = `unix://${join(dir, 'down.sock')}`;
     const config = await configWith(endpoint, '300ms');
     const start = Date.now();
-    const r = await runCli([
-      'decrypt',
-      '-c',
-      config,
-      '--etcd-key',
-      v.authenticatedData,
-      '--input-format',
-      'raw',
-      '-o',
-      'raw',
-      '--no-check',
-      valueFile,
-    ]);
+    const r = await runCli(decryptArgs(config));
     assert.ok(Date.now() - start < 2500, `took ${Date.now() - start} ms`);
     assert.equal(r.code, 1);
     assert.ok(r.err.includes(`KMS provider "${name}" at ${endpoint}: rpc error: code = DeadlineExceeded`), r.err);

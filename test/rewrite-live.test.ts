@@ -73,6 +73,11 @@ async function state(
 
 const KEY2 = 'k8s:enc:aescbc:v1:key2:';
 
+/** The plan of a plain rewrite: every resource, the same configuration to read and write, fresh values left alone. */
+function sameConfigSetup() {
+  return rewriteSetup({ config: config.config, newConfig: null, etcdPrefix: '/registry', resources: [], force: false, options: {} });
+}
+
 describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
   it('rewrites stale values in guarded transactions, keeps leases, and --dry-run writes nothing', async () => {
     const { etcd, w, plain, lease } = await filled(150, { lease: true });
@@ -111,14 +116,7 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
     const { etcd, w, plain } = await filled(30);
     const source = await openEndpoints({ endpoints: [etcd.endpoint] });
     try {
-      const setup = rewriteSetup({
-        config: config.config,
-        newConfig: null,
-        etcdPrefix: '/registry',
-        resources: [],
-        force: false,
-        options: {},
-      });
+      const setup = sameConfigSetup();
       const tally = new RewriteTally();
       const theirs = new Map<string, Uint8Array>();
       let raced = 0;
@@ -167,14 +165,7 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
     const { etcd, w, plain, lease } = await filled(30, { lease: true });
     const source = await openEndpoints({ endpoints: [etcd.endpoint] });
     try {
-      const setup = rewriteSetup({
-        config: config.config,
-        newConfig: null,
-        etcdPrefix: '/registry',
-        resources: [],
-        force: false,
-        options: {},
-      });
+      const setup = sameConfigSetup();
       const tally = new RewriteTally();
       let revoked = false;
       await rewriteLive({
