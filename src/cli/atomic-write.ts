@@ -94,20 +94,25 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   return removed;
 }
 
+/** A fresh temp file name in `dir`, of the shape TEMP_NAME recognises (our pid, so a later run can tell stale ones). */
+function tempName(dir: string): string {
+  return join(dir, `.k8s-enc-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+}
+
 /**
  * A temp file name beside `path` (for files written piece by piece, like `rewrite`'s new snapshot):
  * removed by an interrupt until `release` is called, and recognised as stale by a later run.
  */
 export function tempBeside(path: string): { tmp: string; release: () => void } {
   installSignalCleanup();
-  const tmp = join(path, '..', `.k8s-enc-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempName(join(path, '..'));
   pending.add(tmp);
   return { tmp, release: () => void pending.delete(tmp) };
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = join(path, '..');
-  const tmp = join(dir, `.k8s-enc-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempName(dir);
   // O_EXCL|O_NOFOLLOW: never reuse or follow something an attacker placed at the temp name.
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   installSignalCleanup();
