@@ -10,6 +10,8 @@ import { parseEtcdKey, resolveResource } from '../../etcd/keys.ts';
 import { K8sEncError } from '../../errors.ts';
 import type { TransformerOptions } from '../../transformers/types.ts';
 import { createValueReader, type ValueReader, type ValueReport } from '../../value/reader.ts';
+import type { Progress } from '../progress.ts';
+import type { RewriteTally } from './summary.ts';
 
 export interface RewriteSetup {
   etcdPrefix: string;
@@ -22,6 +24,15 @@ export interface RewriteSetup {
   readNew: ValueReader | null;
   newConfig: EncryptionConfig;
   options: TransformerOptions;
+}
+
+/** What both modes of a rewrite run are given: the plan, the counts, the progress line and where problems go. */
+export interface RewriteRun {
+  setup: RewriteSetup;
+  tally: RewriteTally;
+  progress: Progress;
+  /** A value that cannot be read or rewritten (key and error), reported as it is met. */
+  report(key: string, error: string): Promise<void>;
 }
 
 export function rewriteSetup(opts: {

@@ -8,9 +8,7 @@ import { fromUtf8 } from '../../bytes.ts';
 import { LiveSource } from '../../etcd/live.ts';
 import type { EtcdEntry } from '../../etcd/source.ts';
 import type { GuardedPut } from '../../etcd/txn-codec.ts';
-import type { Progress } from '../progress.ts';
-import { decide, encryptFor, writerName, type RewriteSetup } from './decide.ts';
-import type { RewriteTally } from './summary.ts';
+import { decide, encryptFor, writerName, type RewriteRun } from './decide.ts';
 
 /** etcd refuses a Txn with more than --max-txn-ops (default 128) operations per branch. */
 export const MAX_BATCH = 128;
@@ -19,16 +17,12 @@ const BATCH_BYTES = 1 << 20;
 /** Rounds of "lost a race, re-read, try again" per batch before its keys are reported. */
 const MAX_ATTEMPTS = 8;
 
-export interface LiveOptions {
+export interface LiveOptions extends RewriteRun {
   source: LiveSource;
   prefix: Uint8Array;
-  setup: RewriteSetup;
-  tally: RewriteTally;
-  progress: Progress;
   dryRun: boolean;
   /** Keys per transaction (1..128). */
   batch: number;
-  report(key: string, error: string): Promise<void>;
   /** Dry run: one line per value that would be rewritten. */
   wouldRewrite(line: string): Promise<void>;
   /** Called after a batch was decided and before its transaction: tests race a writer here. */

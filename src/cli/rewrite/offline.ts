@@ -4,10 +4,9 @@
  * IN's current revision, and with `--compact` nothing but the latest revision of each key.
  */
 import { dirname } from 'node:path';
-import { fromUtf8 } from '../../bytes.ts';
+import { fromUtf8, utf8 } from '../../bytes.ts';
 import { removeStaleTemps, tempBeside } from '../atomic-write.ts';
 import { BoltDb, missingBucket } from '../../etcd/bbolt/db.ts';
-import { utf8 } from '../../bytes.ts';
 import { decodeKeyValue, encodeKeyValue, KeyValueDecodeError } from '../../etcd/mvcc/keyvalue.ts';
 import { fromLatin1, latin1 } from '../../etcd/mvcc/key-index.ts';
 import { isRevisionKey, revisionKey } from '../../etcd/mvcc/revision.ts';
@@ -16,21 +15,14 @@ import { SnapshotSource, type ValueLocation } from '../../etcd/snapshot.ts';
 import { writeSnapshotCopy, type BucketEdit } from '../../etcd/snapshot-writer.ts';
 import type { EtcdEntry } from '../../etcd/source.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
-import type { Progress } from '../progress.ts';
-import { decide, encryptFor, type Candidate, type RewriteSetup } from './decide.ts';
+import { decide, encryptFor, type Candidate, type RewriteRun, type RewriteSetup } from './decide.ts';
 import { EntrySpool } from './spool.ts';
-import type { RewriteTally } from './summary.ts';
 
-export interface OfflineOptions {
+export interface OfflineOptions extends RewriteRun {
   inPath: string;
   outPath: string;
   skipHashCheck: boolean;
   compact: boolean;
-  setup: RewriteSetup;
-  tally: RewriteTally;
-  progress: Progress;
-  /** Problems found in IN (key and error), reported as they are met. */
-  report(key: string, error: string): Promise<void>;
   /** The plan line, before OUT is written. */
   plan(line: string): Promise<void>;
 }
