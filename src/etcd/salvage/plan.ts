@@ -6,7 +6,7 @@
  */
 import { K8sEncError } from '../../errors.ts';
 import type { BucketRef } from '../bbolt/db.ts';
-import type { RandomAccessFile } from '../bbolt/file.ts';
+import type { BlockFile } from '../bbolt/block-file.ts';
 import { readMeta, type Meta } from '../bbolt/meta.ts';
 import { LEAF_PAGE } from '../bbolt/node.ts';
 import { bucketsOf, compactRevisionOf, rootCandidates, type BucketRefs } from './buckets.ts';
@@ -112,7 +112,7 @@ function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
   return w;
 }
 
-export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePlan {
+export function salvagePlan(file: BlockFile, dataSize: number): SalvagePlan {
   const notes: string[] = [];
   let meta: Meta | null = null;
   try {
@@ -164,6 +164,12 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
   // ranges only (elsewhere they are old copies, or revisions compaction removed); a copy that
   // differs from the tree's entry of the same revision shows damage that parsed (a flipped byte
   // inside a key or value): that revision is then reported, and a copy naming another key kept too.
+  const compact = compactRevisionOf(pf, buckets.meta);
+  // Compaction may remove a creation revision while another key of its transaction stays. Entries
+  // of the tree that look renamed by damage are reported before the page scan, so that a freed copy
+  // of their revision can fill in the real one.
+  const renamed = compact === null ? [] : renamedEntries(entries, compact);
+  damaged.push(...renamed);
   const have = new Map(entries.map((e) => [`${e.main}_${e.sub}`, e]));
   let newestAnywhere = 0;
   for (let p = 2; p < pf.pageCount; p++) {
@@ -191,9 +197,11 @@ export function salvagePlan(file: RandomAccessFile, dataSize: number): SalvagePl
       if (e.main > newest) newest = e.main;
     }
   }
-  const compact = compactRevisionOf(pf, buckets.meta);
-  // Compaction may remove a creation revision while another key of its transaction stays.
-  if (compact !== null) damaged.push(...renamedEntries(entries, compact));
+  // The copies may look renamed too (or make a tree entry look so): checked again over all entries.
+  if (compact !== null) {
+    const seen = new Set(renamed.map((d) => `${d.page} ${d.reason}`));
+    damaged.push(...renamedEntries(entries, compact).filter((d) => !seen.has(`${d.page} ${d.reason}`)));
+  }
   if (meta === null && foundTree !== undefined && damaged.length === 1 && newestAnywhere <= newest) {
     // No meta page says which tree is current (with a valid meta, its damaged root says the current
     // tree is damaged): a whole found tree holding the newest revision of any page is taken as current.

@@ -17,7 +17,10 @@ export interface DamagedRange {
 /**
  * Entries whose key bytes may have been flipped into another well-formed key: a put whose creation
  * revision holds another key, a delete of a key nothing puts. They are kept, but reported as a
- * damaged range, so keys whose newest revision they might really be say mayBeSuperseded.
+ * damaged range, so keys whose newest revision they might really be say mayBeSuperseded. The range
+ * is the entry's whole main revision: the damage may have reached its revision key's sub too
+ * (nothing in the value repeats the sub), so a freed copy of that revision under another sub is
+ * the real entry, and may fill the range.
  */
 export function renamedEntries(entries: KeyEntry[], compactRevision: number): DamagedRange[] {
   const byMain = new Map<number, KeyEntry[]>();
@@ -35,17 +38,20 @@ export function renamedEntries(entries: KeyEntry[], compactRevision: number): Da
       out.push({
         page: e.page,
         reason: `revision ${e.main}_${e.sub} deletes a key no revision puts (a damaged key?)`,
-        from: e,
-        to: { main: e.main, sub: e.sub + 1 },
+        ...wholeRevision(e),
       });
     }
     if (e.tombstone || e.createRevision === e.main || e.createRevision <= compactRevision) continue;
     const created = byMain.get(e.createRevision);
     if (created === undefined || created.some((c) => c.name === e.name)) continue;
     const reason = `revision ${e.main}_${e.sub} says its key was created at revision ${e.createRevision}, which holds another key (a damaged key?)`;
-    out.push({ page: e.page, reason, from: e, to: { main: e.main, sub: e.sub + 1 } });
+    out.push({ page: e.page, reason, ...wholeRevision(e) });
   }
   return out;
+}
+
+function wholeRevision(e: Rev): { from: Rev; to: Rev } {
+  return { from: { main: e.main, sub: 0 }, to: { main: e.main + 1, sub: 0 } };
 }
 
 export function inDamaged(e: Rev, damaged: DamagedRange[]): boolean {
