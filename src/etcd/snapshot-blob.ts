@@ -1,11 +1,13 @@
 /**
- * Snapshots in browsers: an `etcdctl snapshot save` file the user chose (a File is a Blob), read
- * by the same reader as on Node, its pages sliced from the Blob on demand. Needs a Web Worker
- * (see bbolt/blob-file.ts).
+ * Snapshots not read from a path: an `etcdctl snapshot save` file the user chose in a browser (a
+ * File is a Blob), its pages sliced from the Blob on demand (needs a Web Worker, see
+ * bbolt/blob-file.ts), or a snapshot already in memory. Both are read by the same reader as a
+ * file on Node.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BlobFile } from './bbolt/blob-file.ts';
 import { BlockFile } from './bbolt/block-file.ts';
+import { BytesFile } from './bbolt/bytes-file.ts';
 import { checkDatabaseFile, type DatabaseFileOptions } from './snapshot-file.ts';
 import { snapshotOver, type SnapshotSource } from './snapshot.ts';
 
@@ -17,9 +19,21 @@ export interface BlobSnapshotOptions extends DatabaseFileOptions {
 /** `hasHash`: the file had a sha256 trailer (and it matched, unless the check was skipped). */
 export async function openSnapshotBlob(blob: Blob, opts: BlobSnapshotOptions = {}): Promise<{ source: SnapshotSource; hasHash: boolean }> {
   const name = (blob as { name?: unknown }).name;
-  const file = new BlobFile(blob, typeof name === 'string' ? name : 'snapshot');
+  return openBlockSnapshot(new BlobFile(blob, typeof name === 'string' ? name : 'snapshot'), opts);
+}
+
+/** A snapshot (or member db) held in memory; `name` stands for the file in error messages. */
+export async function openSnapshotBytes(
+  bytes: Uint8Array,
+  opts: BlobSnapshotOptions & { name?: string } = {},
+): Promise<{ source: SnapshotSource; hasHash: boolean }> {
+  return openBlockSnapshot(new BytesFile(bytes, opts.name ?? 'snapshot'), opts);
+}
+
+/** The source over `file`, its trailer hashed block by block first; closes the file on failure. */
+async function openBlockSnapshot(file: BlockFile, opts: BlobSnapshotOptions): Promise<{ source: SnapshotSource; hasHash: boolean }> {
   try {
-    const { dataSize, hasHash } = await checkDatabaseFile(file, opts, async (length) => {
+    const { dataSize, hasHash, trailer } = await checkDatabaseFile(file, opts, async (length) => {
       const h = sha256.create();
       for (let done = 0; done < length; ) {
         const n = Math.min(BlockFile.BLOCK_SIZE, length - done);
@@ -29,7 +43,9 @@ export async function openSnapshotBlob(blob: Blob, opts: BlobSnapshotOptions = {
       }
       return h.digest();
     });
-    return { source: await snapshotOver(file, dataSize), hasHash };
+    const source = await snapshotOver(file, dataSize);
+    source.trailer = trailer;
+    return { source, hasHash };
   } catch (e) {
     file.close();
     throw e;

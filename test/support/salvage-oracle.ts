@@ -7,7 +7,7 @@
  * what came back carries mayBeSuperseded.
  */
 import { fromUtf8 } from '../../src/bytes.ts';
-import { openSalvage } from '../../src/etcd/salvage/source.ts';
+import { openSalvage, type SalvageSource } from '../../src/etcd/salvage/source.ts';
 import type { MapEntry, PageMap } from './page-map.ts';
 
 export interface Salvaged {
@@ -16,8 +16,11 @@ export interface Salvaged {
   mayBeSuperseded: boolean;
 }
 
-export async function salvageAll(path: string): Promise<{ keys: Map<string, Salvaged>; errors: string[]; damagedPages: number[] }> {
-  const src = await openSalvage(path);
+/** Every item a salvage scan of `from` (a path, or an opened source) gives; closes the source. */
+export async function salvageAll(
+  from: string | SalvageSource,
+): Promise<{ keys: Map<string, Salvaged>; errors: string[]; damagedPages: number[] }> {
+  const src = typeof from === 'string' ? await openSalvage(from) : from;
   const keys = new Map<string, Salvaged>();
   const errors: string[] = [];
   try {

@@ -5,7 +5,7 @@
  * so that path pays nothing for this.
  */
 import { K8sEncError } from '../../errors.ts';
-import type { RandomAccessFile } from '../bbolt/file.ts';
+import type { BlockFile } from '../bbolt/block-file.ts';
 import { u64AsNumber, type Meta } from '../bbolt/meta.ts';
 import { BRANCH_PAGE, LEAF_PAGE, Node, PAGE_HEADER_SIZE } from '../bbolt/node.ts';
 
@@ -23,7 +23,7 @@ export interface PageRead {
 
 export class PageFile {
   constructor(
-    readonly file: RandomAccessFile,
+    readonly file: BlockFile,
     readonly dataSize: number,
     readonly pageSize: number,
     readonly le: boolean,
@@ -100,7 +100,7 @@ function elementTableCount(buf: Uint8Array, flags: number, le: boolean): number 
  * Page size and byte order when no meta page says them: the size at which most of the first pages
  * carry their own number in their header (bbolt writes each page's id at its start).
  */
-export function probeLayout(file: RandomAccessFile, dataSize: number): { pageSize: number; le: boolean } | null {
+export function probeLayout(file: BlockFile, dataSize: number): { pageSize: number; le: boolean } | null {
   let best: { pageSize: number; le: boolean; hits: number } | null = null;
   for (const pageSize of PAGE_SIZES) {
     for (const le of [true, false]) {
@@ -113,7 +113,7 @@ export function probeLayout(file: RandomAccessFile, dataSize: number): { pageSiz
   return best === null ? null : { pageSize: best.pageSize, le: best.le };
 }
 
-export function pageFileFor(file: RandomAccessFile, dataSize: number, meta: Meta | null): PageFile {
+export function pageFileFor(file: BlockFile, dataSize: number, meta: Meta | null): PageFile {
   if (meta !== null) return new PageFile(file, dataSize, meta.pageSize, meta.littleEndian);
   const layout = probeLayout(file, dataSize);
   if (layout === null) {

@@ -8,9 +8,10 @@ import { fromUtf8 } from '../../bytes.ts';
 import { K8sEncError } from '../../errors.ts';
 import { decodeKeyValue } from '../mvcc/keyvalue.ts';
 import { fromLatin1, latin1 } from '../mvcc/key-index.ts';
-import { openDatabaseFile } from '../snapshot-file.ts';
+import { checkDatabaseFile, openDatabaseFile, type DatabaseExtent } from '../snapshot-file.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem } from '../source.ts';
-import type { RandomAccessFile } from '../bbolt/file.ts';
+import type { BlockFile } from '../bbolt/block-file.ts';
+import { BytesFile } from '../bbolt/bytes-file.ts';
 import { compareRev, type KeyEntry } from './key-entries.ts';
 import { mayBeSuperseded, salvagePlan, type DamagedRange, type SalvagePlan } from './plan.ts';
 
@@ -41,13 +42,33 @@ export interface SalvageReport {
 export async function openSalvage(path: string): Promise<SalvageSource> {
   // A damaged file cannot match its sha256 trailer: salvage reads it anyway (and says so).
   const { file, dataSize, hasHash } = await openDatabaseFile(path, { skipHashCheck: true });
+  return salvageOver(file, dataSize, hasHash);
+}
+
+/** {@link openSalvage} over a snapshot or member db held in memory; `name` stands for the file in messages. */
+export async function openSalvageBytes(bytes: Uint8Array, name = 'snapshot'): Promise<SalvageSource> {
+  const file = new BytesFile(bytes, name);
+  let extent: DatabaseExtent;
+  try {
+    extent = await checkDatabaseFile(file, { skipHashCheck: true }, () => {
+      throw new Error('salvage never hashes the trailer');
+    });
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+  return salvageOver(file, extent.dataSize, extent.hasHash);
+}
+
+/** The salvage source over an opened file whose first `dataSize` bytes are the database; closes the file on failure. */
+function salvageOver(file: BlockFile, dataSize: number, hasHash: boolean): SalvageSource {
   try {
     const plan = salvagePlan(file, dataSize);
     if (hasHash) plan.notes.unshift('the sha256 trailer is not checked (--salvage implies --skip-hash-check)');
     return new SalvageSource(file, plan);
   } catch (e) {
     file.close();
-    if (e instanceof K8sEncError) e.with({ file: path });
+    if (e instanceof K8sEncError) e.with({ file: file.path });
     throw e;
   }
 }
@@ -59,7 +80,7 @@ export async function openSalvage(path: string): Promise<SalvageSource> {
  */
 export class SalvageSource implements EtcdSource {
   constructor(
-    private readonly file: RandomAccessFile,
+    private readonly file: BlockFile,
     private readonly plan: SalvagePlan,
   ) {}
 
