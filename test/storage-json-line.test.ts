@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { decodeObject } from '../src/storage/decode.ts';
+import { encodeObject } from '../src/storage/encode.ts';
 import { toGoJson } from '../src/storage/go-json-write.ts';
 import { toJson, toJsonLine } from '../src/storage/output.ts';
 import type { KubeObject } from '../src/storage/types.ts';
@@ -85,5 +87,56 @@ test('compact output (the ndjson writer) equals Go compact JSON of any JSON valu
       assert.equal(toGoJson(v, { sortKeys }), goCompactReference(v, sortKeys));
     }),
     { numRuns: 1000 },
+  );
+});
+
+test('keys that already come in order (as decoded protobuf maps do) still print in UTF-8 byte order', () => {
+  const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.string({ unit: 'binary' }), { maxLength: 12 }), fc.boolean(), (keys, utf16Order) => {
+      const inOrder = utf16Order ? [...keys].sort() : [...keys].sort(byBytes);
+      const obj = Object.fromEntries(inOrder.map((k, i) => [k, i]));
+      assert.deepEqual(keysInTextOrder(toGoJson(obj, { sortKeys: true })), [...keys].sort(byBytes));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('keys print right past the writer’s cache of key texts, escapes included', () => {
+  const obj = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k<${i}>\u2028${String.fromCharCode(0xd800 + (i % 3))}`, i]));
+  const want = goCompactReference(obj, true);
+  assert.equal(toGoJson(obj, { sortKeys: true }), want);
+  assert.equal(toGoJson(obj, { sortKeys: true }), want);
+});
+
+/** A Secret as stored, with random data and random other strings. */
+const storedSecret = fc
+  .record({
+    name: fc.string({ unit: 'binary' }),
+    labels: fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), { maxKeys: 4 }),
+    data: fc.dictionary(fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 200 }), { maxKeys: 4 }),
+  })
+  .map(({ name, labels, data }) =>
+    encodeObject({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, labels },
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    }),
+  );
+
+test('a decoded Secret’s base64 data prints unchecked only while it is the decoder’s: changed values are escaped', () => {
+  const noEscapeText = (s: string) => !/\\u[dD][89a-fA-F]/.test(s);
+  fc.assert(
+    fc.property(storedSecret, fc.array(fc.tuple(fc.string(), fc.string({ unit: 'binary' }).filter(noEscapeText))), (bytes, edits) => {
+      const obj = decodeObject(bytes) as KubeObject & { data?: Record<string, string> };
+      const untouched = goCompactReference(structuredClone(obj), true);
+      assert.equal(toJsonLine(obj), untouched);
+      if (edits.length === 0) return;
+      obj.data ??= {};
+      for (const [k, v] of edits) obj.data[k] = v + '<&>\u2028\u0001';
+      assert.equal(toJsonLine(obj), goCompactReference(structuredClone(obj), true));
+    }),
+    { numRuns: 500 },
   );
 });

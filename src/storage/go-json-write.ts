@@ -45,15 +45,51 @@ const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 // Printable ASCII that Go writes as is: no quote, backslash, `<`, `>` or `&`. Most strings in
 // Kubernetes objects (names, base64 data) are only this, and skip the per-character loop.
 const PLAIN = /^[ !#-%'-;=?-[\]-~]*$/;
-// Without surrogates, UTF-16 code-unit order is UTF-8 byte order, so the default sort is Go's.
-const NO_SURROGATES = /^[^\ud800-\udfff]*$/;
+const SURROGATE = /[\ud800-\udfff]/;
 
+/**
+ * Keys in Go's map order, UTF-8 byte order. Without surrogates UTF-16 code-unit order is that
+ * order, so `<` compares them; keys that already come in order (protobuf maps are written
+ * sorted, and so decode sorted) are returned without sorting.
+ */
 export function sortedKeys(obj: object): string[] {
   const keys = Object.keys(obj);
-  if (keys.length < 2) return keys;
-  if (keys.every((k) => NO_SURROGATES.test(k))) return keys.sort();
+  let sorted = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (SURROGATE.test(k)) return sortByBytes(keys);
+    if (sorted && i > 0 && keys[i - 1]! > k) sorted = false;
+  }
+  return sorted ? keys : keys.sort();
+}
+
+function sortByBytes(keys: string[]): string[] {
   const bytes = new Map(keys.map((k) => [k, rawBytesFromString(k)]));
   return keys.sort((a, b) => compareBytes(bytes.get(a)!, bytes.get(b)!));
+}
+
+/**
+ * The maps whose values the decoder last made as base64 (Secret data, ConfigMap binaryData), with
+ * those values: base64 needs no escaping, so the writer skips its check on the KiBs of them. A scan
+ * prints each object right after decoding it, so a few recent maps are enough and few big values
+ * outlive their object (a WeakMap entry per map cost more than the check it saved). The values are
+ * compared, not trusted: a map changed since decoding holds other strings, checked as usual.
+ */
+const RECENT_MAPS = 4;
+const recentMaps: (object | undefined)[] = new Array<object | undefined>(RECENT_MAPS).fill(undefined);
+const recentValues: (readonly string[] | undefined)[] = new Array<readonly string[] | undefined>(RECENT_MAPS).fill(undefined);
+let nextRecent = 0;
+
+/** Notes that `map`'s values, as they are now, are base64 text written by the decoder. */
+export function noteBase64Values(map: Record<string, string>): void {
+  recentMaps[nextRecent] = map;
+  recentValues[nextRecent] = Object.values(map);
+  nextRecent = (nextRecent + 1) % RECENT_MAPS;
+}
+
+function base64ValuesOf(map: object): readonly string[] | undefined {
+  for (let i = 0; i < RECENT_MAPS; i++) if (recentMaps[i] === map) return recentValues[i];
+  return undefined;
 }
 
 export function goNumber(n: number | bigint): string {
@@ -94,12 +130,29 @@ function compactGoJson(v: unknown, sortKeys: boolean): string | undefined {
     return out + ']';
   }
   const rec = v as Record<string, unknown>;
+  const base64 = base64ValuesOf(rec);
+  const keys = sortKeys ? sortedKeys(rec) : Object.keys(rec);
   let out = '{';
-  for (const k of sortKeys ? sortedKeys(rec) : Object.keys(rec)) {
-    const s = compactGoJson(rec[k], sortKeys);
-    if (s !== undefined) out += (out.length === 1 ? '' : ',') + goJsonRawString(k) + ':' + s;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = rec[k];
+    const s = base64 !== undefined && typeof x === 'string' && base64.includes(x) ? '"' + x + '"' : compactGoJson(x, sortKeys);
+    if (s !== undefined) out += (out.length === 1 ? '' : ',') + keyJson(k) + s;
   }
   return out + '}';
+}
+
+/** `"key":` for the keys met so far: the same few dozen field names and map keys recur in every object. */
+const keyTexts = new Map<string, string>();
+const MAX_KEY_TEXTS = 4096;
+
+function keyJson(k: string): string {
+  let text = keyTexts.get(k);
+  if (text === undefined) {
+    if (keyTexts.size >= MAX_KEY_TEXTS) keyTexts.clear();
+    keyTexts.set(k, (text = goJsonRawString(k) + ':'));
+  }
+  return text;
 }
 
 export function toGoJson(value: unknown, opts: GoJsonOptions = {}): string {

@@ -9,6 +9,7 @@ import { compareBytes, concatBytes, decodeGoStdBase64, toBase64 } from '../bytes
 import { K8sEncError } from '../errors.ts';
 import { WIRE_BYTES, WIRE_VARINT, WireWriter } from '../protobuf/wire.ts';
 import { fieldsV1FromRaw, fieldsV1ToRaw } from './fields-v1.ts';
+import { noteBase64Values } from './go-json-write.ts';
 import { fitsInt, wrapInt } from './int64.ts';
 import { setOwn } from './json-parse.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
@@ -55,6 +56,7 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: strin
       v = zeroValue(f);
     }
     if (!f.alwaysInJson && !f.pointer && isEmpty(v)) continue;
+    if (f.mapValue === 'bytes') noteBase64Values(v as Record<string, string>);
     out[f.name] = v;
   }
   return out;
