@@ -28,8 +28,18 @@ export function gogoFaultText(fault: WireFault, wireType: number): string {
 }
 
 export abstract class GogoReader {
-  pos = 0;
-  constructor(readonly buf: Uint8Array) {}
+  pos: number;
+  /**
+   * Reads the message in `buf` from `start` to `end`: a message inside a bigger buffer is read in
+   * place, without a view of its own.
+   */
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start;
+  }
 
   /**
    * The layer's error for a fault met while reading `label` (a field name, `tag`, or `unknown field
@@ -38,7 +48,7 @@ export abstract class GogoReader {
   protected abstract fault(fault: WireFault, label: string, wireType: number): Error;
 
   get done(): boolean {
-    return this.pos >= this.buf.length;
+    return this.pos >= this.end;
   }
 
   /** The last varint read, as uint32 halves (a field, so reading one allocates nothing). */
@@ -46,7 +56,7 @@ export abstract class GogoReader {
 
   /** Reads one varint into this.v: at most 10 bytes, any tenth byte, as gogo reads them. */
   private varint(label: string): void {
-    const end = decodeVarint(this.buf, this.pos, this.v);
+    const end = decodeVarint(this.buf, this.pos, this.v, this.end);
     if (end < 0) throw this.fault(end === VARINT_TRUNCATED ? 'eof' : 'overflow', label, 0);
     this.pos = end;
   }
@@ -72,14 +82,20 @@ export abstract class GogoReader {
 
   /** A length-delimited value, as a view into the buffer. */
   bytes(label: string): Uint8Array {
+    const from = this.lengthDelimited(label);
+    return this.buf.subarray(from, this.pos);
+  }
+
+  /** A length-delimited value left in place: returns where it starts; `pos` is then where it ends. */
+  lengthDelimited(label: string): number {
     this.varint(label);
     // Go reads the length as an int64: bit 63 makes it negative.
     if (this.v.hi >= 0x80000000) throw this.fault('negative-length', label, 0);
     const len = this.v.hi * 0x100000000 + this.v.lo;
-    if (len > this.buf.length - this.pos) throw this.fault('eof', label, 0);
+    if (len > this.end - this.pos) throw this.fault('eof', label, 0);
     const from = this.pos;
     this.pos += len;
-    return this.buf.subarray(from, this.pos);
+    return from;
   }
 
   /** Skips the value of unknown field `field`, whose tag was just read; groups counted, not matched, as gogo's skip does. */
@@ -119,7 +135,7 @@ export abstract class GogoReader {
   }
 
   private fixed(n: number, label: string): void {
-    if (n > this.buf.length - this.pos) throw this.fault('eof', label, 0);
+    if (n > this.end - this.pos) throw this.fault('eof', label, 0);
     this.pos += n;
   }
 }

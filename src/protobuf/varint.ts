@@ -18,12 +18,12 @@ export interface Halves {
 
 /**
  * Decodes the varint at `pos` into `out` (a tenth byte's bits past 63 dropped, as Go drops them)
- * and returns the index just past it, or one of the negative answers above.
+ * and returns the index just past it, or one of the negative answers above; `len` is where the
+ * message being read ends.
  */
-export function decodeVarint(buf: Uint8Array, pos: number, out: Halves): number {
+export function decodeVarint(buf: Uint8Array, pos: number, out: Halves, len = buf.length): number {
   let lo = 0;
   let hi = 0;
-  const len = buf.length;
   for (let i = 0, shift = 0; i < 10; i++, shift += 7) {
     if (pos + i >= len) return VARINT_TRUNCATED;
     const b = buf[pos + i]!;

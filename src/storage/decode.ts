@@ -46,8 +46,8 @@ export function decodeObject(bytes: Uint8Array): DecodedObject {
   const env = openEnvelope(bytes);
   const plan = TYPED_KINDS.get(`${env.apiVersion}/${env.kind}`);
   if (plan !== undefined) {
-    const fields = decodeMessage(plan, env.raw, env.kind);
-    return { kind: env.kind, apiVersion: env.apiVersion, ...fields } as DecodedObject;
+    const typeMeta = { kind: env.kind, apiVersion: env.apiVersion };
+    return decodeMessage(plan, env.raw, env.kind, 0, env.raw.length, typeMeta) as DecodedObject;
   }
   const undecoded: UndecodedProtobuf = {
     note: `k8s-enc decodes only the metadata of ${env.kind || 'objects without a kind'}; raw is the whole ${env.kind || 'object'} message`,

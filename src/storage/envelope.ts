@@ -6,6 +6,7 @@
 import { concatBytes, startsWith, toHex, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { WIRE_BYTES, WireWriter } from '../protobuf/wire.ts';
+import { stringFromRange } from './byte-range.ts';
 import { stringFromRawBytes, rawBytesFromString } from './raw-string.ts';
 import { protobufError, StorageWireReader } from './wire-reader.ts';
 
@@ -45,7 +46,7 @@ export function notAnObjectError(bytes: Uint8Array): K8sEncError {
 export function openEnvelope(bytes: Uint8Array): Envelope {
   if (!isProtobufEnvelope(bytes)) throw notAnObjectError(bytes);
   if (bytes.length === PROTOBUF_MAGIC.length) throw new K8sEncError('ERR_ENVELOPE', 'empty body');
-  const r = new StorageWireReader(bytes.subarray(PROTOBUF_MAGIC.length), 'Unknown');
+  const r = new StorageWireReader(bytes, 'Unknown', '', PROTOBUF_MAGIC.length);
   const env: Envelope = { apiVersion: '', kind: '', raw: new Uint8Array(0) };
   while (!r.done) {
     const { field, wire } = r.tag();
@@ -55,15 +56,15 @@ export function openEnvelope(bytes: Uint8Array): Envelope {
     }
     const name = ['typeMeta', 'raw', 'contentEncoding', 'contentType'][field - 1]!;
     if (wire !== WIRE_BYTES) throw protobufError('Unknown', `wrong wireType = ${wire} for field ${name}`);
-    const b = r.bytes(name);
-    if (field === 1) readTypeMeta(b, env);
-    else if (field === 2) env.raw = b;
+    const from = r.lengthDelimited(name);
+    if (field === 1) readTypeMeta(bytes, from, r.pos, env);
+    else if (field === 2) env.raw = bytes.subarray(from, r.pos);
   }
   return env;
 }
 
-function readTypeMeta(bytes: Uint8Array, env: Envelope): void {
-  const r = new StorageWireReader(bytes, 'Unknown.typeMeta (TypeMeta)');
+function readTypeMeta(bytes: Uint8Array, start: number, end: number, env: Envelope): void {
+  const r = new StorageWireReader(bytes, 'Unknown.typeMeta (TypeMeta)', '', start, end);
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field !== 1 && field !== 2) {
@@ -72,7 +73,8 @@ function readTypeMeta(bytes: Uint8Array, env: Envelope): void {
     }
     const name = field === 1 ? 'apiVersion' : 'kind';
     if (wire !== WIRE_BYTES) throw protobufError(r.where, `wrong wireType = ${wire} for field ${name}`);
-    env[name] = stringFromRawBytes(r.bytes(name));
+    const from = r.lengthDelimited(name);
+    env[name] = stringFromRange(bytes, from, r.pos);
   }
 }
 

@@ -12,6 +12,7 @@ import { fieldsV1FromRaw, fieldsV1ToRaw } from './fields-v1.ts';
 import { noteBase64Values } from './go-json-write.ts';
 import { fitsInt, wrapInt } from './int64.ts';
 import { setOwn } from './json-parse.ts';
+import { base64FromRange, stringFromRange } from './byte-range.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
 import { formatTime, formatUnixSeconds, parseTime, ZERO_TIME_SECONDS } from './rfc3339.ts';
 import type { FieldPlan, MessagePlan } from './schema.ts';
@@ -21,11 +22,15 @@ type Json = Record<string, unknown>;
 
 // ---------------------------------------------------------------- decode
 
-export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: string): Json {
-  const r = new StorageWireReader(bytes, where);
-  // Values by FieldPlan.slot; embedded messages collect their segments first (repeats merge).
+/**
+ * The message in buf[start, end) in the Kubernetes JSON shape, its fields added to `out` (in Go
+ * struct order, after any keys `out` already has).
+ */
+export function decodeMessage(plan: MessagePlan, buf: Uint8Array, where: string, start = 0, end = buf.length, out: Json = {}): Json {
+  const r = new StorageWireReader(buf, where, '', start, end);
+  // Values by FieldPlan.slot; embedded messages collect their segments' bounds first (repeats merge).
   const slots: unknown[] = new Array<unknown>(plan.fields.length).fill(undefined);
-  let segments: (Uint8Array[] | undefined)[] | undefined;
+  let segments: (number[] | undefined)[] | undefined;
   while (!r.done) {
     const { field, wire } = r.tag();
     const f = knownField(r, plan, field, wire);
@@ -35,11 +40,13 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: strin
     if (f.mapValue !== undefined) {
       let map = slots[slot] as Json | undefined;
       if (map === undefined) slots[slot] = map = {};
-      addMapEntry(map, r.bytes(f.name), f, where);
+      const from = r.lengthDelimited(f.name);
+      addMapEntry(map, buf, from, r.pos, f, where);
     } else if (f.kind === 'message' && !f.repeated) {
       // Repeated occurrences of an embedded message merge, which decoding the concatenation gives.
       segments ??= [];
-      (segments[slot] ??= []).push(r.bytes(f.name));
+      const from = r.lengthDelimited(f.name);
+      (segments[slot] ??= []).push(from, r.pos);
     } else {
       const v = decodeSingle(r, f, where);
       if (!f.repeated) slots[slot] = v;
@@ -47,10 +54,9 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: strin
       else (slots[slot] as unknown[]).push(v);
     }
   }
-  const out: Json = {};
   for (const f of plan.fields) {
-    const parts = segments?.[f.slot];
-    let v = parts === undefined ? slots[f.slot] : decodeMessage(f.message!, joinSegments(parts), `${where}.${f.name}`);
+    const bounds = segments?.[f.slot];
+    let v = bounds === undefined ? slots[f.slot] : decodeSegments(f, buf, bounds, where);
     if (v === undefined) {
       if (f.pointer || f.repeated) continue;
       v = zeroValue(f);
@@ -60,6 +66,15 @@ export function decodeMessage(plan: MessagePlan, bytes: Uint8Array, where: strin
     out[f.name] = v;
   }
   return out;
+}
+
+/** An embedded message from its segments' [start, end) pairs: in place if there is one, else joined. */
+function decodeSegments(f: FieldPlan, buf: Uint8Array, bounds: number[], where: string): Json {
+  const at = `${where}.${f.name}`;
+  if (bounds.length === 2) return decodeMessage(f.message!, buf, at, bounds[0], bounds[1]);
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < bounds.length; i += 2) parts.push(buf.subarray(bounds[i], bounds[i + 1]));
+  return decodeMessage(f.message!, concatBytes(...parts), at);
 }
 
 /** The plan's field for the tag just read; undefined once an unknown field's value is skipped. */
@@ -72,10 +87,6 @@ export function knownField(r: StorageWireReader, plan: MessagePlan, field: numbe
 /** The wire type gogo's Unmarshal accepts for a field (any other is an error). */
 export function wireTypeOf(f: FieldPlan): number {
   return f.kind === 'bool' || f.kind === 'int64' || f.kind === 'int32' ? WIRE_VARINT : WIRE_BYTES;
-}
-
-function joinSegments(parts: Uint8Array[]): Uint8Array {
-  return parts.length === 1 ? parts[0]! : concatBytes(...parts);
 }
 
 function zeroValue(f: FieldPlan): unknown {
@@ -102,22 +113,30 @@ function isEmpty(v: unknown): boolean {
 
 function decodeSingle(r: StorageWireReader, f: FieldPlan, where: string): unknown {
   switch (f.kind) {
-    case 'string':
-      return stringFromRawBytes(r.bytes(f.name));
-    case 'bytes':
-      return toBase64(r.bytes(f.name));
+    case 'string': {
+      const from = r.lengthDelimited(f.name);
+      return stringFromRange(r.buf, from, r.pos);
+    }
+    case 'bytes': {
+      const from = r.lengthDelimited(f.name);
+      return base64FromRange(r.buf, from, r.pos);
+    }
     case 'bool':
       return r.int64(f.name) !== 0;
     case 'int64':
       return readInt(r, f.name, 64);
     case 'int32':
       return readInt(r, f.name, 32);
-    case 'time':
-      return decodeTime(r.bytes(f.name), where, f.name);
+    case 'time': {
+      const from = r.lengthDelimited(f.name);
+      return decodeTime(r.buf, from, r.pos, where, f.name);
+    }
     case 'fieldsV1':
       return fieldsV1FromRaw(decodeFieldsV1(r.bytes(f.name), `${where}.${f.name}`));
-    case 'message':
-      return decodeMessage(f.message!, r.bytes(f.name), `${where}.${f.name}`);
+    case 'message': {
+      const from = r.lengthDelimited(f.name);
+      return decodeMessage(f.message!, r.buf, `${where}.${f.name}`, from, r.pos);
+    }
   }
 }
 
@@ -141,38 +160,40 @@ export function int64ToJson(v: bigint): number | bigint {
 
 /**
  * gogo map entries: key 1, value 2, both defaulting to empty; wire types are not checked.
- * Nearly every entry is exactly `0a len key 12 len value`, read here without a reader; anything
- * else (missing or repeated parts, unknown fields, bad lengths) takes the general path.
+ * Nearly every entry (buf[start, end)) is exactly `0a len key 12 len value`, read here without a
+ * reader; anything else (missing or repeated parts, unknown fields, bad lengths) takes the general path.
  */
-function addMapEntry(map: Json, entry: Uint8Array, f: FieldPlan, where: string): void {
-  const keyEnd = entry[0] === 0x0a ? lengthDelimitedEnd(entry, 1) : -1;
-  const valueEnd = keyEnd > 0 && entry[keyEnd] === 0x12 ? lengthDelimitedEnd(entry, keyEnd + 1) : -1;
-  if (valueEnd !== entry.length) {
-    addMapEntryInGeneral(map, entry, f, where);
+function addMapEntry(map: Json, buf: Uint8Array, start: number, end: number, f: FieldPlan, where: string): void {
+  const keyEnd = start < end && buf[start] === 0x0a ? lengthDelimitedEnd(buf, start + 1, end) : -1;
+  const keyStart = keyEnd - lastLength;
+  const valueEnd = keyEnd >= 0 && keyEnd < end && buf[keyEnd] === 0x12 ? lengthDelimitedEnd(buf, keyEnd + 1, end) : -1;
+  if (valueEnd !== end) {
+    addMapEntryInGeneral(map, buf.subarray(start, end), f, where);
     return;
   }
-  const key = entry.subarray(keyEnd - keyLength, keyEnd);
-  const value = entry.subarray(valueEnd - valueLength, valueEnd);
-  setOwn(map, stringFromRawBytes(key), f.mapValue === 'bytes' ? toBase64(value) : stringFromRawBytes(value));
+  const valueStart = valueEnd - lastLength;
+  const key = stringFromRange(buf, keyStart, keyEnd);
+  setOwn(map, key, f.mapValue === 'bytes' ? base64FromRange(buf, valueStart, valueEnd) : stringFromRange(buf, valueStart, valueEnd));
 }
 
-/** Lengths found by the last lengthDelimitedEnd calls (module state: no tuple per entry). */
-let keyLength = 0;
-let valueLength = 0;
+/** The length found by the last lengthDelimitedEnd call (module state: no tuple per entry). */
+let lastLength = 0;
 
-/** The end of the length-prefixed bytes whose length varint starts at `at`, or -1 if they do not fit. */
-export function lengthDelimitedEnd(b: Uint8Array, at: number): number {
+/**
+ * The end of the length-prefixed bytes whose length varint starts at `at`, or -1 if they do not
+ * fit before `end`.
+ */
+export function lengthDelimitedEnd(b: Uint8Array, at: number, end = b.length): number {
   let len = 0;
   let i = at;
   // Lengths past 2^28 do not fit any buffer here; leave them (and malformed varints) to the general path.
   for (let shift = 0; shift < 28; shift += 7) {
-    if (i >= b.length) return -1;
+    if (i >= end) return -1;
     const c = b[i++]!;
     len |= (c & 0x7f) << shift;
     if (c < 0x80) {
-      if (len > b.length - i) return -1;
-      if (at === 1) keyLength = len;
-      else valueLength = len;
+      if (len > end - i) return -1;
+      lastLength = len;
       return i + len;
     }
   }
@@ -192,10 +213,10 @@ function addMapEntryInGeneral(map: Json, entry: Uint8Array, f: FieldPlan, where:
   setOwn(map, stringFromRawBytes(key), f.mapValue === 'bytes' ? toBase64(value) : stringFromRawBytes(value));
 }
 
-/** metav1.Time.Unmarshal: no bytes is the zero time; nanos are read and ignored. */
-function decodeTime(bytes: Uint8Array, where: string, name: string): string | null {
-  if (bytes.length === 0) return null;
-  const r = new StorageWireReader(bytes, where, `.${name} (Time)`);
+/** metav1.Time.Unmarshal of buf[start, end): no bytes is the zero time; nanos are read and ignored. */
+function decodeTime(buf: Uint8Array, start: number, end: number, where: string, name: string): string | null {
+  if (start === end) return null;
+  const r = new StorageWireReader(buf, where, `.${name} (Time)`, start, end);
   let seconds: number | bigint = 0;
   while (!r.done) {
     const { field, wire } = r.tag();

@@ -56,12 +56,27 @@ const FOUR_DIGIT_YEARS_FROM = -62167219200;
 const FOUR_DIGIT_YEARS_TO = 253402300799;
 const ZERO_TIME_NUMBER = Number(ZERO_TIME_SECONDS);
 
-/** formatTime for a seconds count that is a safe integer: through Date, without bigints, where it can. */
+const SECONDS_PER_DAY = 86400;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** `YYYY-MM-DDT` by day number for the days met so far: objects are created on comparatively few days. */
+const dateTexts = new Map<number, string>();
+const MAX_DATE_TEXTS = 4096;
+
+/** formatTime for a seconds count that is a safe integer: through Date once per day, without bigints, where it can. */
 export function formatUnixSeconds(seconds: number): Timestamp {
   if (seconds < FOUR_DIGIT_YEARS_FROM || seconds > FOUR_DIGIT_YEARS_TO) return formatTime(BigInt(seconds));
   if (seconds === ZERO_TIME_NUMBER) return null;
-  // toISOString gives `YYYY-MM-DDTHH:MM:SS.sssZ`; the milliseconds are always .000 here.
-  return new Date(seconds * 1000).toISOString().slice(0, 19) + 'Z';
+  const day = Math.floor(seconds / SECONDS_PER_DAY);
+  const rest = seconds - day * SECONDS_PER_DAY;
+  let date = dateTexts.get(day);
+  if (date === undefined) {
+    if (dateTexts.size >= MAX_DATE_TEXTS) dateTexts.clear();
+    // toISOString gives `YYYY-MM-DDTHH:MM:SS.sssZ`, with Go's 4-digit years in this range.
+    date = new Date(day * SECONDS_PER_DAY * 1000).toISOString().slice(0, 11);
+    dateTexts.set(day, date);
+  }
+  const minutes = Math.floor(rest / 60);
+  return date + TWO_DIGITS[Math.floor(minutes / 60)]! + ':' + TWO_DIGITS[minutes % 60]! + ':' + TWO_DIGITS[rest % 60]! + 'Z';
 }
 
 const RFC3339 = /^(-?\d{4,})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):(\d\d))$/;

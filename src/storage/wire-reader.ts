@@ -16,8 +16,11 @@ export class StorageWireReader extends GogoReader {
     private readonly whereHead: string,
     /** Appended to whereHead only when an error needs it, so reading builds no path strings. */
     private readonly whereTail = '',
+    /** The message's bytes within buf (all of it by default). */
+    start = 0,
+    end = buf.length,
   ) {
-    super(buf);
+    super(buf, start, end);
   }
 
   /** The message being read, for error messages, e.g. `Secret.metadata (ObjectMeta)`. */
