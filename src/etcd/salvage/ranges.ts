@@ -23,12 +23,7 @@ export interface DamagedRange {
  * the real entry, and may fill the range.
  */
 export function renamedEntries(entries: KeyEntry[], compactRevision: number): DamagedRange[] {
-  const byMain = new Map<number, KeyEntry[]>();
-  for (const e of entries) {
-    const list = byMain.get(e.main);
-    if (list === undefined) byMain.set(e.main, [e]);
-    else list.push(e);
-  }
+  const byMain = groupBy(entries, (e) => e.main);
   const out: DamagedRange[] = [];
   const putKeys = new Set(entries.filter((e) => !e.tombstone).map((e) => e.name));
   for (const e of entries) {
@@ -47,7 +42,47 @@ export function renamedEntries(entries: KeyEntry[], compactRevision: number): Da
     const reason = `revision ${e.main}_${e.sub} says its key was created at revision ${e.createRevision}, which holds another key (a damaged key?)`;
     out.push({ page: e.page, reason, ...wholeRevision(e) });
   }
+  out.push(...historyConflicts(entries));
   return out;
+}
+
+/**
+ * Neighbouring revisions of one key that etcd cannot have written: a put must continue the life of
+ * the key its previous revision left (the same creation revision), or, when it says the key was
+ * created after that revision, follow a delete. Either of the two may be another key's entry whose
+ * key bytes were damaged: both are reported. Compaction keeps each key's newest revision at or
+ * below the compaction and all later ones, so it never removes a revision between two it keeps.
+ */
+function historyConflicts(entries: KeyEntry[]): DamagedRange[] {
+  const out: DamagedRange[] = [];
+  for (const list of groupBy(entries, (e) => e.name).values()) {
+    if (list.length < 2) continue;
+    list.sort(compareRev);
+    for (let i = 1; i < list.length; i++) {
+      const prev = list[i - 1]!;
+      const cur = list[i]!;
+      if (cur.tombstone) continue;
+      const fits = cur.createRevision > prev.main ? prev.tombstone : !prev.tombstone && prev.createRevision === cur.createRevision;
+      if (fits) continue;
+      const why =
+        cur.createRevision > prev.main
+          ? `says its key was created at revision ${cur.createRevision}, after revision ${prev.main}_${prev.sub} put it, with no delete between`
+          : `says its key was created at revision ${cur.createRevision}, but revision ${prev.main}_${prev.sub} ${prev.tombstone ? 'deleted it' : `says ${prev.createRevision}`}`;
+      const reason = `revision ${cur.main}_${cur.sub} ${why} (a damaged key?)`;
+      out.push({ page: cur.page, reason, ...wholeRevision(cur) }, { page: prev.page, reason, ...wholeRevision(prev) });
+    }
+  }
+  return out;
+}
+
+function groupBy<K>(entries: KeyEntry[], by: (e: KeyEntry) => K): Map<K, KeyEntry[]> {
+  const groups = new Map<K, KeyEntry[]>();
+  for (const e of entries) {
+    const list = groups.get(by(e));
+    if (list === undefined) groups.set(by(e), [e]);
+    else list.push(e);
+  }
+  return groups;
 }
 
 function wholeRevision(e: Rev): { from: Rev; to: Rev } {
