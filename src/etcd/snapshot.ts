@@ -1,7 +1,7 @@
 import { equalBytes, fromUtf8, utf8 } from '../bytes.ts';
 import { K8sEncError } from '../errors.ts';
 import { BoltDb, missingBucket, type BucketRef } from './bbolt/db.ts';
-import { BlockFile } from './bbolt/block-file.ts';
+import type { BlockFile } from './bbolt/block-file.ts';
 import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
 import { fromLatin1, indexKeyBucket, type KeyIndex } from './mvcc/key-index.ts';
 import { parseRevisionKey } from './mvcc/revision.ts';
@@ -9,15 +9,12 @@ import { openDatabaseFile, type TrailerCheck } from './snapshot-file.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem, ScanOptions } from './source.ts';
 
 /**
- * Pass 2 reads values in key-ordered batches, grouped by file block within a batch so the file is
- * read forward. The bounds keep the copied values held at once small: with keys spread over the
+ * Pass 2 reads values in key-ordered batches, each batch's reads in file order. The bounds keep the copied values held at once small: with keys spread over the
  * file, bigger batches barely share blocks anyway, and a batch of live values that outlives a few
  * young-generation collections costs more than it saves.
  */
 const BATCH_ENTRIES = 2048;
 const BATCH_BYTES = 8 << 20;
-/** Read a whole file block for a batch when it needs at least this many entries from it. */
-const DENSE_BLOCK_ENTRIES = 16;
 
 /** Where pass 1 found one live key's newest entry (or the error it found there instead). */
 export interface ValueLocation {
@@ -25,6 +22,8 @@ export interface ValueLocation {
   name: string;
   page: number;
   index: number;
+  /** The value's first byte in the file; -1 for a value inside an inline bucket (read through `page`, `index`). */
+  offset: number;
   size: number;
   main: number;
   sub: number;
@@ -223,61 +222,35 @@ export class SnapshotSource implements EtcdSource {
   }
 
   /**
-   * Reads the entries at `locations` in file order and returns them in the given order. Keys and
-   * values are copied into one arena per call: a held entry never pins a block of the file, and
-   * there is one allocation per call instead of two per entry.
+   * Reads the entries at `locations` in file order and returns them in the given order. Each
+   * value's bytes are read straight from where pass 1 found them, into one arena per call (no
+   * page re-parsed, no copy; values close together in the file share one read): a held entry
+   * never pins a block of the file, and there is one allocation per call instead of two per entry.
    */
   read(locations: readonly ValueLocation[]): ScanItem[] {
-    // Group by file block (a counting sort: linear, no comparator calls) so each block is read once.
-    const perPage = this.db.meta.pageSize / BlockFile.BLOCK_SIZE;
-    const blocks = new Uint32Array(locations.length);
-    let maxBlock = 0;
-    let bytes = 0;
+    const items: ScanItem[] = new Array(locations.length);
+    const direct: number[] = [];
+    const inline: number[] = [];
     for (let i = 0; i < locations.length; i++) {
       const loc = locations[i]!;
-      blocks[i] = Math.floor(loc.page * perPage);
-      if (blocks[i]! > maxBlock) maxBlock = blocks[i]!;
-      bytes += loc.size + loc.name.length;
+      if (loc.error !== undefined) items[i] = { ok: false, error: loc.error, key: fromLatin1(loc.name) };
+      else (loc.offset >= 0 ? direct : inline).push(i);
     }
-    const starts = new Uint32Array(maxBlock + 2);
-    for (const b of blocks) starts[b + 1]!++;
-    for (let b = 1; b < starts.length; b++) starts[b]! += starts[b - 1]!;
-    const order = new Uint32Array(locations.length);
-    const fill = starts.slice(0, maxBlock + 1);
-    for (let i = 0; i < locations.length; i++) order[fill[blocks[i]!]!++] = i;
-    const arena = new Uint8Array(bytes);
-    let used = 0;
-    const copy = (b: Uint8Array): Uint8Array => {
-      if (used + b.length > arena.length) return b.slice(); // the file changed since pass 1
-      arena.set(b, used);
-      used += b.length;
-      return arena.subarray(used - b.length, used);
-    };
-    const items: ScanItem[] = new Array(locations.length);
-    let node = this.keyBucket.inline;
-    for (const i of order) {
+    const spans = spansOf(locations, direct);
+    const arena = new Uint8Array(spans.bytes);
+    for (let s = 0, at = 0; s < spans.count; s++) {
+      this.db.readAt(spans.start[s]!, arena.subarray(at, at + spans.length[s]!));
+      at += spans.length[s]!;
+    }
+    for (let k = 0; k < direct.length; k++) {
+      const i = direct[k]!;
       const loc = locations[i]!;
-      if (loc.error !== undefined) {
-        items[i] = { ok: false, error: loc.error, key: fromLatin1(loc.name) };
-        continue;
-      }
-      // In page order, neighbours share a page: parse it once.
-      if (node === undefined || node.page !== loc.page) {
-        const b = blocks[i]!;
-        node = this.db.node(loc.page, starts[b + 1]! - starts[b]! >= DENSE_BLOCK_ENTRIES);
-      }
-      try {
-        const kv = decodeKeyValue(node.value(loc.index));
-        kv.key = copy(kv.key);
-        kv.value = copy(kv.value);
-        items[i] = { ok: true, entry: kv };
-      } catch (e) {
-        if (!(e instanceof KeyValueDecodeError)) throw e;
-        // Pass 1 read this entry's key, so the file changed under us (a live member db being written).
-        const key = fromLatin1(loc.name);
-        const msg = `cannot decode mvccpb.KeyValue of revision ${loc.main}_${loc.sub}: ${e.message}`;
-        items[i] = { ok: false, error: new K8sEncError('ERR_ETCD_CORRUPT', msg, { page: loc.page, etcdKey: fromUtf8(key) }), key };
-      }
+      items[i] = decoded(loc, arena.subarray(spans.at[k]!, spans.at[k]! + loc.size));
+    }
+    for (const i of inline) {
+      // An inline bucket (a tiny database) holds its values inside its parent's page: copy them out.
+      const loc = locations[i]!;
+      items[i] = decoded(loc, this.keyBucket.inline!.value(loc.index).slice());
     }
     return items;
   }
@@ -287,9 +260,63 @@ export class SnapshotSource implements EtcdSource {
   }
 }
 
+/** Reads closer than this are merged into one: skipping a few page headers is cheaper than a syscall. */
+const MERGE_GAP = 16 << 10;
+/** A merged read stays below this, so a batch never reads much more than its values. */
+const MAX_SPAN = 1 << 20;
+
+/**
+ * The file reads for the values at `which` (indices into `locations`): sorted by offset, runs of
+ * values that lie close together merged into one span. `at[k]` is where value `which[k]` lands in
+ * the arena the spans are read into back to back.
+ */
+function spansOf(
+  locations: readonly ValueLocation[],
+  which: number[],
+): { count: number; start: Float64Array; length: Float64Array; at: Float64Array; bytes: number } {
+  const order = Uint32Array.from(which.keys()).sort((a, b) => locations[which[a]!]!.offset - locations[which[b]!]!.offset);
+  const start = new Float64Array(which.length);
+  const length = new Float64Array(which.length);
+  const at = new Float64Array(which.length);
+  let count = 0;
+  let bytes = 0;
+  for (const k of order) {
+    const loc = locations[which[k]!]!;
+    const end = loc.offset + loc.size;
+    const s = count - 1;
+    if (s >= 0 && loc.offset >= start[s]! && loc.offset - (start[s]! + length[s]!) <= MERGE_GAP && end - start[s]! <= MAX_SPAN) {
+      const grown = Math.max(length[s]!, end - start[s]!);
+      bytes += grown - length[s]!;
+      length[s] = grown;
+      at[k] = bytes - grown + (loc.offset - start[s]!);
+      continue;
+    }
+    start[count] = loc.offset;
+    length[count] = loc.size;
+    at[k] = bytes;
+    bytes += loc.size;
+    count++;
+  }
+  return { count, start, length, at, bytes };
+}
+
+/** The entry stored at `loc` from its value bytes. */
+function decoded(loc: ValueLocation, bytes: Uint8Array): ScanItem {
+  try {
+    return { ok: true, entry: decodeKeyValue(bytes) };
+  } catch (e) {
+    if (!(e instanceof KeyValueDecodeError)) throw e;
+    // Pass 1 read this entry's key, so the file changed under us (a live member db being written).
+    const key = fromLatin1(loc.name);
+    const msg = `cannot decode mvccpb.KeyValue of revision ${loc.main}_${loc.sub}: ${e.message}`;
+    return { ok: false, error: new K8sEncError('ERR_ETCD_CORRUPT', msg, { page: loc.page, etcdKey: fromUtf8(key) }), key };
+  }
+}
+
 function locationOf(index: KeyIndex, name: string, slot: number): ValueLocation {
   const loc: ValueLocation = {
     name,
+    offset: index.offset[slot]!,
     page: index.page[slot]!,
     index: index.index[slot]!,
     size: index.valueSize[slot]!,

@@ -57,6 +57,11 @@ export abstract class BlockFile {
     return block.subarray(start, start + length);
   }
 
+  /** Fills `into` with the bytes at `offset`, bypassing the cache (the caller owns `into`). */
+  readExactly(into: Uint8Array, offset: number): Uint8Array {
+    return this.readInto(into, offset);
+  }
+
   /** Uncached reads land in one reused buffer: a fresh one per scattered value is garbage the size of the file. */
   private readScratch(offset: number, length: number): Uint8Array {
     if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length));

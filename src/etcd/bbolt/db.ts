@@ -59,6 +59,18 @@ export class BoltDb {
     return node.isLeaf ? node : Node.parse(pgid, false, buf.slice(), littleEndian);
   }
 
+  /**
+   * `into.length` bytes of the database at `offset`, read straight into `into` (no cache): for
+   * values whose place pass 1 already found. Throws ERR_BBOLT_CORRUPT past the database's end.
+   */
+  readAt(offset: number, into: Uint8Array): Uint8Array {
+    if (offset < 0 || offset + into.length > this.dataSize) {
+      const page = Math.floor(offset / this.meta.pageSize);
+      throw corrupt(page, `page ${page}: ${into.length} bytes at ${offset} lie beyond the end of the database (${this.dataSize} bytes)`);
+    }
+    return this.file.readExactly(into, offset);
+  }
+
   private top(b: BucketRef): Node {
     return b.inline ?? this.node(b.root);
   }

@@ -77,6 +77,12 @@ export class Node {
     return this.slice(i, e + pos + ksize, vsize);
   }
 
+  /** Leaf: where element i's value starts in this node's bytes (for a page, from the page's first byte). */
+  valueStart(i: number): number {
+    const e = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
+    return e + this.dv.getUint32(e + 4, this.le) + this.dv.getUint32(e + 8, this.le);
+  }
+
   /** Leaf: the size of element i's value, without reading it. */
   valueSize(i: number): number {
     return this.dv.getUint32(PAGE_HEADER_SIZE + i * ELEMENT_SIZE + 12, this.le);

@@ -20,6 +20,8 @@ export class KeyIndex {
   page = new Uint32Array(1024);
   index = new Uint16Array(1024);
   valueSize = new Uint32Array(1024);
+  /** The value's first byte in the file, or -1 for an inline bucket (read through its page). */
+  offset = new Float64Array(1024);
   tombstone = new Uint8Array(1024);
   /** A slot whose newest entry did not decode; reported for that key. */
   readonly errors = new Map<number, K8sEncError>();
@@ -53,6 +55,7 @@ export class KeyIndex {
     this.page = g(this.page);
     this.index = g(this.index);
     this.valueSize = g(this.valueSize);
+    this.offset = g(this.offset);
     this.tombstone = g(this.tombstone);
   }
 }
@@ -74,13 +77,20 @@ export function fromLatin1(s: string): Uint8Array {
  */
 export function indexKeyBucket(db: BoltDb, bucket: BucketRef, want: { prefix: Uint8Array; exact: boolean; revision: number }): KeyIndex {
   const out = new KeyIndex();
+  const pageSize = db.meta.pageSize;
   db.forEachLeaf(bucket, (node) => {
-    for (let i = 0; i < node.count; i++) indexElement(out, node, i, want);
+    for (let i = 0; i < node.count; i++) indexElement(out, node, i, want, pageSize);
   });
   return out;
 }
 
-function indexElement(out: KeyIndex, node: Node, i: number, want: { prefix: Uint8Array; exact: boolean; revision: number }): void {
+function indexElement(
+  out: KeyIndex,
+  node: Node,
+  i: number,
+  want: { prefix: Uint8Array; exact: boolean; revision: number },
+  pageSize: number,
+): void {
   const page = node.page;
   if ((node.elementFlags(i) & BUCKET_LEAF_FLAG) !== 0) {
     out.orphan(new K8sEncError('ERR_ETCD_CORRUPT', `page ${page}: key bucket element ${i} is a nested bucket`, { page }));
@@ -116,6 +126,7 @@ function indexElement(out: KeyIndex, node: Node, i: number, want: { prefix: Uint
   out.page[slot] = page;
   out.index[slot] = i;
   out.valueSize[slot] = value.length;
+  out.offset[slot] = node.inline ? -1 : page * pageSize + node.valueStart(i);
   out.tombstone[slot] = rk.length === 18 ? 1 : 0;
   if (error !== undefined) out.errors.set(slot, error.with({ etcdKey: fromUtf8(key) }));
   else out.errors.delete(slot);
