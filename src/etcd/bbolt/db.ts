@@ -20,7 +20,7 @@ export class BoltDb {
   constructor(
     private readonly file: BlockFile,
     /** Bytes of the file that belong to the database (a snapshot's sha256 trailer excluded). */
-    private readonly dataSize: number,
+    readonly dataSize: number,
   ) {
     this.meta = readMeta(file, dataSize);
   }
