@@ -3,7 +3,7 @@ import type { EncryptionConfig } from '../config/types.ts';
 import type { ValueLocation } from '../etcd/snapshot.ts';
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
 import type { RestoreOptions } from '../storage/output.ts';
-import type { LineFormat, VerifyFormat, VerifyMark } from './scan-format.ts';
+import type { LineFormat, MarkCount, VerifyFormat } from './scan-format.ts';
 
 /** The worker's whole task, fixed at start. The parsed config is plain data: it clones as is. */
 export type ScanJob = { snapshot: string; config: EncryptionConfig; etcdPrefix: string } & (
@@ -17,13 +17,23 @@ export interface ClonedError {
   message: string;
 }
 
-export type ClonedLocation = Omit<ValueLocation, 'error'> & { error?: ClonedError };
+/**
+ * A chunk's locations as columns: cloning 512 location objects per chunk cost ~1 µs each, on both
+ * threads. `numbers` holds page, index, offset, size, main, sub per location (transferred).
+ */
+export interface PackedLocations {
+  names: string[];
+  numbers: Float64Array;
+  errors: { at: number; error: ClonedError }[];
+}
+
+const FIELDS = 6;
 
 export interface ChunkMessage {
   id: number;
   /** Pass 1's problems, printed before the chunk's values (only in the first chunk). */
   problems: ClonedError[];
-  locations: ClonedLocation[];
+  locations: PackedLocations;
 }
 
 /**
@@ -31,19 +41,29 @@ export interface ChunkMessage {
  * old generation (MBs per chunk) and stay there until a full collection.
  */
 export type ChunkReply =
-  | { id: number; ok: true; verify?: { text: Uint8Array; marks: VerifyMark[] }; get?: { text: Uint8Array; notes: string[]; found: number } }
+  | { id: number; ok: true; verify?: { text: Uint8Array; marks: MarkCount[] }; get?: { text: Uint8Array; notes: string[]; found: number } }
   | { id: number; ok: false; error: ClonedError };
 
 export function toClonedError(e: K8sEncError): ClonedError {
   return { code: e.code, message: e.message };
 }
 
-export function toCloned(loc: ValueLocation): ClonedLocation {
-  const { error, ...rest } = loc;
-  return error === undefined ? rest : { ...rest, error: toClonedError(error) };
+export function packLocations(locs: readonly ValueLocation[]): PackedLocations {
+  const numbers = new Float64Array(locs.length * FIELDS);
+  const errors: PackedLocations['errors'] = [];
+  locs.forEach((loc, i) => {
+    numbers.set([loc.page, loc.index, loc.offset, loc.size, loc.main, loc.sub], i * FIELDS);
+    if (loc.error !== undefined) errors.push({ at: i, error: toClonedError(loc.error) });
+  });
+  return { names: locs.map((l) => l.name), numbers, errors };
 }
 
-export function fromCloned(loc: ClonedLocation): ValueLocation {
-  const { error, ...rest } = loc;
-  return error === undefined ? rest : { ...rest, error: new K8sEncError(error.code, error.message) };
+export function unpackLocations(p: PackedLocations): ValueLocation[] {
+  const n = p.numbers;
+  const locs = p.names.map((name, i): ValueLocation => {
+    const at = i * FIELDS;
+    return { name, page: n[at]!, index: n[at + 1]!, offset: n[at + 2]!, size: n[at + 3]!, main: n[at + 4]!, sub: n[at + 5]! };
+  });
+  for (const { at, error } of p.errors) locs[at]!.error = new K8sEncError(error.code, error.message);
+  return locs;
 }

@@ -14,7 +14,7 @@ import { mapOrdered } from './map-ordered.ts';
 import { UsageError } from './args.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
 import { startSiblingWorker } from './worker-thread.ts';
-import { toCloned, toClonedError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
+import { packLocations, toClonedError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
 
 export type ChunkResult = Extract<ChunkReply, { ok: true }>;
 
@@ -48,18 +48,17 @@ function startWorker(job: ScanJob): Worker {
 
 /** Chunks as the single-thread scans cut them (SCAN_CHUNK values, SCAN_CHUNK_BYTES stored bytes); problems first. */
 function* chunksOf(problems: K8sEncError[], all: ValueLocation[]): Generator<Omit<ChunkMessage, 'id'>> {
-  let chunk: ChunkMessage['locations'] = [];
+  let from = 0;
   let bytes = 0;
   let first = problems.map(toClonedError);
-  for (const loc of all) {
-    chunk.push(toCloned(loc));
-    bytes += loc.error === undefined ? loc.size : 0;
-    if (chunk.length === SCAN_CHUNK || bytes >= SCAN_CHUNK_BYTES) {
-      yield { problems: first, locations: chunk };
-      [chunk, bytes, first] = [[], 0, []];
+  for (let i = 0; i < all.length; i++) {
+    bytes += all[i]!.error === undefined ? all[i]!.size : 0;
+    if (i + 1 - from === SCAN_CHUNK || bytes >= SCAN_CHUNK_BYTES) {
+      yield { problems: first, locations: packLocations(all.slice(from, i + 1)) };
+      [from, bytes, first] = [i + 1, 0, []];
     }
   }
-  if (chunk.length > 0 || first.length > 0) yield { problems: first, locations: chunk };
+  if (from < all.length || first.length > 0) yield { problems: first, locations: packLocations(all.slice(from)) };
 }
 
 /**
@@ -109,7 +108,7 @@ export async function* scanInWorkers(
     load[worker]!++;
     return new Promise((resolve, reject) => {
       waiting.set(id, { worker, resolve, reject });
-      workers[worker]!.postMessage({ id, ...chunk } satisfies ChunkMessage);
+      workers[worker]!.postMessage({ id, ...chunk } satisfies ChunkMessage, [chunk.locations.numbers.buffer as ArrayBuffer]);
     });
   };
   // A file that holds a chunk per worker is likely to need them all: start them now, so that their

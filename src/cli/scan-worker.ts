@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openSnapshot, type SnapshotSource } from '../etcd/snapshot.ts';
 import type { ScanItem } from '../etcd/source.ts';
 import { K8sEncError } from '../errors.ts';
-import { fromCloned, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
+import { unpackLocations, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
 import { columnsFor, getChunk, verifyChunk } from './scan-format.ts';
 import { createValueReader } from '../value/reader.ts';
 
@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
 
 async function run(source: SnapshotSource, m: ChunkMessage): Promise<ChunkReply> {
   const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: new K8sEncError(p.code, p.message) }));
-  items.push(...source.read(m.locations.map(fromCloned)));
+  items.push(...source.read(unpackLocations(m.locations)));
   if (job.kind === 'verify') {
     const { text, marks } = await verifyChunk(items, reader, job.etcdPrefix, job.format, {
       failuresOnly: job.failuresOnly === true,

@@ -6,7 +6,7 @@ import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo } from '../io.ts';
 import { startProgress } from '../progress.ts';
 import { openScan } from '../sources.ts';
 import { shown } from '../printable.ts';
-import { cells, columnsFor, storedBytes, verifyChunk, type VerifyMark } from '../scan-format.ts';
+import { cells, columnsFor, storedBytes, verifyChunk, type MarkCount } from '../scan-format.ts';
 import { newSummary, summarize, summaryLines } from '../verify-summary.ts';
 import { canScanInWorkers, scanInWorkers } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
@@ -45,7 +45,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
   const print = { failuresOnly: flag(p, 'failures-only'), columns: columnsFor(config) };
   let superseded = 0;
-  async function* chunks(): AsyncIterable<{ text: string | Uint8Array; marks: VerifyMark[] }> {
+  async function* chunks(): AsyncIterable<{ text: string | Uint8Array; marks: MarkCount[] }> {
     if (source instanceof SnapshotSource && workers > 1 && canScanInWorkers(config)) {
       const job = { kind: 'verify', format, failuresOnly: print.failuresOnly, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
       for await (const r of scanInWorkers(source, prefix, revision, job, workers, { onTotal: (n) => progress.setTotal?.(n) }))
@@ -61,11 +61,13 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
     // hash turns out wrong during pass 1 prints nothing at all.
     let header = format === 'table' ? cells(['STATUS', 'PROVIDER', 'KEY-NAME', 'STALE'], print.columns) + ' KEY\n' : '';
     for await (const { text, marks } of chunks()) {
-      for (const mark of marks) {
-        summarize(summary, mark);
-        if (mark.mayBeSuperseded) superseded++;
-        progress.tick(mark.status === 'error');
-        report?.add(mark);
+      for (const { mark, count } of marks) {
+        for (let i = 0; i < count; i++) {
+          summarize(summary, mark);
+          if (mark.mayBeSuperseded) superseded++;
+          progress.tick(mark.status === 'error');
+          report?.add(mark);
+        }
       }
       if (header !== '') await io.stdout.write(header);
       header = '';
