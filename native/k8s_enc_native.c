@@ -15,11 +15,19 @@
  *   cbcEncrypt(key, ivs[], plains[], prefix, out)          out gets prefix ‖ iv ‖ CBC(pad(p)) each,
  *                                              padded with 1..16 bytes of the pad length as upstream.
  * Every length is checked against `out` so a wrong size from JS throws instead of writing past it.
+ *
+ * And, for the snapshot reader (src/etcd/bbolt/file.ts), read-only file mappings:
+ *   mapFile(fd, offset, length)  an ArrayBuffer over mmap(PROT_READ, MAP_PRIVATE) of that part of the
+ *                                file (offset page-aligned). It is unmapped only when the collector
+ *                                frees the buffer, so no view of it can outlive the mapping.
+ *   dropPages(buffer)            madvise(MADV_DONTNEED): the mapped pages leave this process's RSS;
+ *                                the next access reads them again from the page cache (same bytes).
  */
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 typedef struct {
   uint8_t *p;
@@ -257,6 +265,38 @@ static napi_value cbc_encrypt(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static void unmap(napi_env env, void *data, void *hint) {
+  munmap(data, (size_t)(uintptr_t)hint);
+}
+
+static napi_value map_file(napi_env env, napi_callback_info info) {
+  napi_value argv[3], result;
+  int32_t fd;
+  int64_t offset, length;
+  if (!args(env, info, 3, argv)) return NULL;
+  CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  CHECK(env, napi_get_value_int64(env, argv[1], &offset));
+  CHECK(env, napi_get_value_int64(env, argv[2], &length));
+  if (offset < 0 || length <= 0 || offset % 4096 != 0) return fail(env, NULL, "k8s-enc native: mapFile: bad offset or length");
+  void *p = mmap(NULL, (size_t)length, PROT_READ, MAP_PRIVATE, fd, (off_t)offset);
+  if (p == MAP_FAILED) return fail(env, NULL, "k8s-enc native: mapFile: mmap failed");
+  if (napi_create_external_arraybuffer(env, p, (size_t)length, unmap, (void *)(uintptr_t)length, &result) != napi_ok) {
+    munmap(p, (size_t)length);
+    return fail(env, NULL, "k8s-enc native: mapFile: cannot wrap the mapping");
+  }
+  return result;
+}
+
+static napi_value drop_pages(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  void *data;
+  size_t length;
+  if (!args(env, info, 1, argv)) return NULL;
+  CHECK(env, napi_get_arraybuffer_info(env, argv[0], &data, &length));
+  madvise(data, length, MADV_DONTNEED);
+  return NULL;
+}
+
 /* NAPI_MODULE_INIT makes the addon context-aware, so each worker thread can load its own copy. */
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -264,6 +304,8 @@ NAPI_MODULE_INIT() {
       {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"cbcDecrypt", NULL, cbc_decrypt, NULL, NULL, NULL, napi_enumerable, NULL},
       {"cbcEncrypt", NULL, cbc_encrypt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mapFile", NULL, map_file, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dropPages", NULL, drop_pages, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

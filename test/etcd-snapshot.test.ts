@@ -117,15 +117,21 @@ describe('etcd data read over a snapshot, the member db and endpoints', { skip, 
     }
   });
 
-  test('snapshot: latest state equals what etcd was told, for a prefix and for everything', async () => {
-    const src = await openSnapshot(snap);
-    try {
-      assert.deepEqual(await rows(src, REGISTRY), expectedRows(model.at(REGISTRY)));
-      assert.deepEqual(await rows(src, new Uint8Array(0)), expectedRows(model.at(new Uint8Array(0))));
-      assert.deepEqual(await rows(src, utf8('/registry/secrets/default/s')), expectedRows(model.at(utf8('/registry/secrets/default/s'))));
-      assert.deepEqual(await rows(src, utf8('/nothing/')), []);
-    } finally {
-      await src.close();
+  test('snapshot: latest state equals what etcd was told, for a prefix and for everything, mapped or read', async () => {
+    // Mapped (the native addon's mmap) and read with positioned reads (K8S_ENC_MMAP=0, or no addon).
+    for (const mmap of ['1', '0']) {
+      process.env.K8S_ENC_MMAP = mmap;
+      const src = await openSnapshot(snap);
+      try {
+        assert.deepEqual(await rows(src, REGISTRY), expectedRows(model.at(REGISTRY)), `K8S_ENC_MMAP=${mmap}`);
+        assert.deepEqual(await rows(src, new Uint8Array(0)), expectedRows(model.at(new Uint8Array(0))));
+        const some = utf8('/registry/secrets/default/s');
+        assert.deepEqual(await rows(src, some), expectedRows(model.at(some)));
+        assert.deepEqual(await rows(src, utf8('/nothing/')), []);
+      } finally {
+        await src.close();
+        delete process.env.K8S_ENC_MMAP;
+      }
     }
   });
 

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
@@ -12,6 +15,8 @@ import {
   nativeAvailable,
 } from '../src/crypto/native.ts';
 import { getBackend } from '../src/crypto/select.ts';
+import { RandomAccessFile } from '../src/etcd/bbolt/file.ts';
+import { loadAddon } from '../src/native-addon.ts';
 import { loadKeyGroups, unpadLax } from './support/vector-bodies.ts';
 
 const node = getBackend('node');
@@ -162,6 +167,40 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
     assert.deepEqual(nativeAesGcmSealMany(key, [], [], [], new Uint8Array(0)), []);
     assert.deepEqual(nativeAesCbcDecryptMany(key, []), []);
     assert.deepEqual(nativeAesCbcEncryptMany(key, [], [], new Uint8Array(0)), []);
+  });
+
+  it('maps files: the bytes of the file, the same after its pages are dropped; bad offsets throw', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-enc-map-'));
+    const path = join(dir, 'f');
+    const bytes = Uint8Array.from({ length: 3 * 4096 + 100 }, (_, i) => (i * 7 + (i >> 8)) & 0xff);
+    writeFileSync(path, bytes);
+    const fd = openSync(path, 'r');
+    try {
+      const addon = loadAddon()!;
+      const whole = new Uint8Array(addon.mapFile(fd, 0, bytes.length));
+      assert.deepEqual(whole, bytes);
+      addon.dropPages(whole.buffer as ArrayBuffer);
+      assert.deepEqual(whole, bytes, 'read again from the page cache after dropPages');
+      assert.deepEqual(new Uint8Array(addon.mapFile(fd, 4096, 4096)), bytes.subarray(4096, 8192));
+      assert.throws(() => addon.mapFile(fd, 100, 10), /bad offset/);
+      assert.throws(() => addon.mapFile(fd, 0, 0), /bad offset/);
+      // Through the snapshot reader's file: views are lasting slices of the mapping.
+      const file = RandomAccessFile.open(path);
+      const view = file.view(4000, 200);
+      assert.ok(view !== null, 'mapped when the addon is there');
+      assert.deepEqual(view, bytes.subarray(4000, 4200));
+      assert.deepEqual(file.read(5000, 10), bytes.subarray(5000, 5010));
+      file.close();
+      assert.deepEqual(view, bytes.subarray(4000, 4200), 'a view outlives close()');
+      process.env.K8S_ENC_MMAP = '0';
+      const read = RandomAccessFile.open(path);
+      assert.equal(read.view(0, 10), null, 'K8S_ENC_MMAP=0 reads instead');
+      read.close();
+    } finally {
+      delete process.env.K8S_ENC_MMAP;
+      closeSync(fd);
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('leaves invalid key sizes to the node:crypto path (null here)', () => {

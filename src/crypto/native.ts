@@ -2,57 +2,11 @@
  * The optional OpenSSL batch addon (native/k8s_enc_native.c): AES-GCM and AES-CBC for a whole
  * batch per call with one cipher context, where node:crypto pays ~3 µs per value. Each wrapper
  * sizes one output buffer and hands back views of it, so a batch's results share one allocation.
- * Node-only (loaded from batch-node.ts); absent addon → null and the callers keep their
- * node:crypto paths. `K8S_ENC_NATIVE=0` turns it off, to compare both paths.
- *
- * Where it comes from: `npm run build:native` (native/build/Release, a checkout's own build) or
- * the prebuilt binary the package ships (prebuilds/<platform>-<arch>/, made by
- * scripts/prebuild-native.js at pack time; linux-x64 glibc only). Anything else — another
- * platform, musl, a bundle that left no module URL — silently uses node:crypto.
+ * Node-only (loaded from batch-node.ts); absent addon (see native-addon.ts for where it comes
+ * from) → null and the callers keep their node:crypto paths.
  */
-import { moduleUrl, nodeBuiltin } from '../node-only.ts';
+import { loadAddon, type Addon } from '../native-addon.ts';
 
-/** The addon's functions; layouts are described in native/k8s_enc_native.c. */
-interface Addon {
-  gcmOpen(key: Uint8Array, bodies: readonly Uint8Array[], ads: readonly Uint8Array[], out: Uint8Array, ok: Uint8Array): void;
-  gcmSeal(
-    key: Uint8Array,
-    nonces: readonly Uint8Array[],
-    plaintexts: readonly Uint8Array[],
-    ads: readonly Uint8Array[],
-    prefix: Uint8Array,
-    out: Uint8Array,
-  ): void;
-  cbcDecrypt(key: Uint8Array, bodies: readonly Uint8Array[], out: Uint8Array): void;
-  cbcEncrypt(key: Uint8Array, ivs: readonly Uint8Array[], plaintexts: readonly Uint8Array[], prefix: Uint8Array, out: Uint8Array): void;
-}
-
-/** The addon's places under the package root, in order of preference. */
-function addonCandidates(): string[] {
-  const { join } = nodeBuiltin('node:path');
-  return [
-    join('native', 'build', 'Release', 'k8s_enc_native.node'),
-    join('prebuilds', `${process.platform}-${process.arch}`, 'k8s_enc_native.node'),
-  ];
-}
-
-/**
- * The package root is two levels up from src/crypto or dist/crypto, more from a build elsewhere
- * in the tree (bench/.work/dist), so: the nearest ancestor that has one of the candidates.
- */
-export function addonPath(): string | undefined {
-  const here = moduleUrl(import.meta.url);
-  if (here === undefined || !here.startsWith('file:')) return undefined;
-  const { dirname, join } = nodeBuiltin('node:path');
-  const { existsSync } = nodeBuiltin('node:fs');
-  const candidates = addonCandidates();
-  for (let dir = dirname(nodeBuiltin('node:url').fileURLToPath(here)); ; dir = dirname(dir)) {
-    for (const c of candidates) if (existsSync(join(dir, c))) return join(dir, c);
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-let loaded: Addon | null | undefined;
 let enabled = true;
 
 /** Turns the addon off (or back on) in this thread, to compare both paths in one process (bench, tests). */
@@ -64,21 +18,6 @@ export function setNativeEnabled(on: boolean): void {
 function load(key: Uint8Array): Addon | null {
   if (!enabled || (key.length !== 16 && key.length !== 24 && key.length !== 32)) return null;
   return loadAddon();
-}
-
-function loadAddon(): Addon | null {
-  if (loaded === undefined) {
-    loaded = null;
-    const path = process.env.K8S_ENC_NATIVE === '0' ? undefined : addonPath();
-    if (path !== undefined) {
-      try {
-        loaded = nodeBuiltin('node:module').createRequire(path)(path) as Addon;
-      } catch {
-        // A binary this system cannot load (musl, an older glibc, another CPU): node:crypto it is.
-      }
-    }
-  }
-  return loaded;
 }
 
 /** True when the addon is loaded and enabled in this thread. */

@@ -241,6 +241,7 @@ export class SnapshotSource implements EtcdSource {
       if (loc.error !== undefined) items[i] = { ok: false, error: loc.error, key: fromLatin1(loc.name) };
       else (loc.offset >= 0 ? direct : inline).push(i);
     }
+    if (this.readViews(locations, direct, items)) return this.readInline(locations, inline, items);
     const spans = spansOf(locations, direct);
     const arena = new Uint8Array(spans.bytes);
     for (let s = 0, at = 0; s < spans.count; s++) {
@@ -252,6 +253,21 @@ export class SnapshotSource implements EtcdSource {
       const loc = locations[i]!;
       items[i] = decoded(loc, arena.subarray(spans.at[k]!, spans.at[k]! + loc.size));
     }
+    return this.readInline(locations, inline, items);
+  }
+
+  /** With the file mapped: each value is a view of the mapping. False (nothing done) when it is not. */
+  private readViews(locations: readonly ValueLocation[], direct: number[], items: ScanItem[]): boolean {
+    for (const i of direct) {
+      const loc = locations[i]!;
+      const bytes = this.db.viewAt(loc.offset, loc.size);
+      if (bytes === null) return false;
+      items[i] = decoded(loc, bytes);
+    }
+    return true;
+  }
+
+  private readInline(locations: readonly ValueLocation[], inline: number[], items: ScanItem[]): ScanItem[] {
     for (const i of inline) {
       // An inline bucket (a tiny database) holds its values inside its parent's page: copy them out.
       const loc = locations[i]!;

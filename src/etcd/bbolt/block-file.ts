@@ -57,6 +57,14 @@ export abstract class BlockFile {
     return block.subarray(start, start + length);
   }
 
+  /**
+   * A view of `length` bytes at `offset` that stays valid for as long as it is held, when the file
+   * is mapped into memory (file.ts with the native addon); null otherwise, and callers read.
+   */
+  view(_offset: number, _length: number): Uint8Array | null {
+    return null;
+  }
+
   /** Fills `into` with the bytes at `offset`, bypassing the cache (the caller owns `into`). */
   readExactly(into: Uint8Array, offset: number): Uint8Array {
     return this.readInto(into, offset);

@@ -71,6 +71,11 @@ export class BoltDb {
     return this.file.readExactly(into, offset);
   }
 
+  /** A lasting view of the database bytes at `offset` when the file is mapped (see BlockFile.view), else null. */
+  viewAt(offset: number, length: number): Uint8Array | null {
+    return offset >= 0 && offset + length <= this.dataSize ? this.file.view(offset, length) : null;
+  }
+
   private top(b: BucketRef): Node {
     return b.inline ?? this.node(b.root);
   }

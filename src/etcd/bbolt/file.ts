@@ -1,15 +1,37 @@
 import { K8sEncError } from '../../errors.ts';
 import { nodeBuiltin } from '../../node-only.ts';
+import { loadAddon, type Addon } from '../../native-addon.ts';
 import { BlockFile } from './block-file.ts';
 
+/** Mapped a window at a time: a typed array holds at most 4 GiB on Node 20, and an etcd db may hold 8. */
+const WINDOW = 1 << 30;
+/** Mapped memory touched between two drops of the mapped pages: about what a scan adds to RSS at most. */
+const DROP_EVERY = 16 << 20;
 /**
- * A file on Node, read with synchronous positioned reads: they come from the OS page cache
- * almost always. node:fs is fetched when a file is opened, so that loading the snapshot reader
- * works in browsers too (they read through blob-file.ts).
+ * Linux maps up to 16 pages around a faulting one (fault-around), so a view touches this much:
+ * counting only the viewed bytes, scattered 2 KiB values mapped the whole file between drops.
+ */
+const FAULT_AROUND = 64 << 10;
+
+/**
+ * A file on Node. With the native addon it is mapped read-only into memory, as bbolt itself
+ * reads it: a value is a view, with no system call and no copy (a scan's ~200,000 positioned
+ * reads cost more than everything else it does to a value). The mapped pages are dropped from
+ * the process every DROP_EVERY bytes touched so RSS stays bounded on multi-GiB files; a view used after
+ * that reads its bytes again from the page cache, and a mapping lives until the collector frees
+ * its last view, so no view outlives it. Without the addon, or where a mapping fails, synchronous
+ * positioned reads (from the OS page cache almost always). node:fs is fetched when a file is
+ * opened, so that loading the snapshot reader works in browsers too (they read through
+ * blob-file.ts). Like bbolt, a mapped file must not be cut short while it is read (that ends the
+ * process with SIGBUS); replacing it, as etcd's defragmentation does, is safe.
  */
 export class RandomAccessFile extends BlockFile {
   private fd: number | null;
   private readonly fs = nodeBuiltin('node:fs');
+  private mapper: Addon | null = mappingAddon();
+  private readonly windows: Uint8Array[] = [];
+  private touched = 0;
+  private lastTouched = -1;
 
   private constructor(path: string, fd: number, size: number) {
     super(path, size);
@@ -33,6 +55,38 @@ export class RandomAccessFile extends BlockFile {
       throw new K8sEncError('ERR_IO', `cannot open ${path}: ${(e as Error).message}`, { file: path, cause: e });
     }
     return new RandomAccessFile(path, fd, fs.fstatSync(fd).size);
+  }
+
+  override view(offset: number, length: number): Uint8Array | null {
+    if (this.mapper === null || this.fd === null || offset + length > this.size) return null;
+    const w = Math.floor(offset / WINDOW);
+    const start = offset - w * WINDOW;
+    if (start + length > WINDOW) return null; // across two windows: read instead
+    const window = this.windows[w] ?? this.map(w);
+    if (window === null) return null;
+    const first = Math.floor(offset / FAULT_AROUND);
+    const last = Math.floor((offset + length - 1) / FAULT_AROUND);
+    if (first !== this.lastTouched) this.touched += (last - first + 1) * FAULT_AROUND;
+    this.lastTouched = last;
+    if (this.touched >= DROP_EVERY) {
+      for (const m of this.windows) if (m !== undefined) this.mapper.dropPages(m.buffer as ArrayBuffer);
+      this.touched = 0;
+    }
+    return window.subarray(start, start + length);
+  }
+
+  private map(w: number): Uint8Array | null {
+    try {
+      const buf = this.mapper!.mapFile(this.fd!, w * WINDOW, Math.min(WINDOW, this.size - w * WINDOW));
+      return (this.windows[w] = new Uint8Array(buf));
+    } catch {
+      this.mapper = null; // no mapping here (a special file system, address space): positioned reads it is
+      return null;
+    }
+  }
+
+  override read(offset: number, length: number, wholeBlock = true): Uint8Array {
+    return this.view(offset, length) ?? super.read(offset, length, wholeBlock);
   }
 
   protected override allocate(length: number): Uint8Array {
@@ -59,6 +113,14 @@ export class RandomAccessFile extends BlockFile {
   override close(): void {
     if (this.fd !== null) this.fs.closeSync(this.fd);
     this.fd = null;
+    // The mappings stay valid for views still held; the collector unmaps them after the last one.
+    this.windows.length = 0;
     super.close();
   }
+}
+
+/** The addon if it can map files (an older prebuilt one cannot); `K8S_ENC_MMAP=0` reads instead, to compare both. */
+function mappingAddon(): Addon | null {
+  const addon = process.env.K8S_ENC_MMAP === '0' ? null : loadAddon();
+  return typeof addon?.mapFile === 'function' ? addon : null;
 }
