@@ -9,9 +9,10 @@ import { openDatabaseFile, type TrailerCheck } from './snapshot-file.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem, ScanOptions } from './source.ts';
 
 /**
- * Pass 2 reads values in key-ordered batches, each batch's reads in file order. The bounds keep the copied values held at once small: with keys spread over the
- * file, bigger batches barely share blocks anyway, and a batch of live values that outlives a few
- * young-generation collections costs more than it saves.
+ * Pass 2 reads values in key-ordered batches, each batch's reads in file order. The bounds keep
+ * the values held at once small: with keys spread over the file, bigger batches barely share
+ * reads anyway, and a batch of live values that outlives a few young-generation collections
+ * costs more than it saves.
  */
 const BATCH_ENTRIES = 2048;
 const BATCH_BYTES = 8 << 20;
