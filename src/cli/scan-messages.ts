@@ -1,5 +1,6 @@
 /** What the scan workers (scan-worker.ts) and the main thread (scan-parallel.ts) say to each other. */
 import type { EncryptionConfig } from '../config/types.ts';
+import type { PlanShare } from '../etcd/plan-shares.ts';
 import type { ValueLocation } from '../etcd/snapshot.ts';
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
 import type { RestoreOptions } from '../storage/output.ts';
@@ -36,12 +37,24 @@ export interface ChunkMessage {
   locations: PackedLocations;
 }
 
+/** Pass 1 over some of the key bucket's subtrees (SnapshotSource.planShare), answered with a PlanShare. */
+export interface ShareMessage {
+  id: number;
+  share: { prefix: Uint8Array; revision: number; subtrees: number[] };
+}
+
 /**
  * Output text travels as UTF-8 bytes, transferred: a cloned string would land in the main thread's
  * old generation (MBs per chunk) and stay there until a full collection.
  */
 export type ChunkReply =
-  | { id: number; ok: true; verify?: { text: Uint8Array; marks: MarkCount[] }; get?: { text: Uint8Array; notes: string[]; found: number } }
+  | {
+      id: number;
+      ok: true;
+      verify?: { text: Uint8Array; marks: MarkCount[] };
+      get?: { text: Uint8Array; notes: string[]; found: number };
+      share?: PlanShare;
+    }
   | { id: number; ok: false; error: ClonedError };
 
 export function toClonedError(e: K8sEncError): ClonedError {

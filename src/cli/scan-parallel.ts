@@ -8,13 +8,13 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { EncryptionConfig } from '../config/types.ts';
-import type { SnapshotSource, ValueLocation } from '../etcd/snapshot.ts';
+import type { ScanPlan, SnapshotSource, ValueLocation } from '../etcd/snapshot.ts';
 import { K8sEncError } from '../errors.ts';
 import { mapOrdered } from './map-ordered.ts';
 import { UsageError } from './args.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
 import { startSiblingWorker } from './worker-thread.ts';
-import { packLocations, toClonedError, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
+import { packLocations, toClonedError, type ChunkMessage, type ChunkReply, type ScanJob, type ShareMessage } from './scan-messages.ts';
 
 export type ChunkResult = Extract<ChunkReply, { ok: true }>;
 
@@ -100,23 +100,33 @@ export async function* scanInWorkers(
     watch.onStart?.(workers.length);
   };
   let nextId = 0;
-  const send = (chunk: Omit<ChunkMessage, 'id'>): Promise<ChunkResult> => {
+  const post = (worker: number, body: Omit<ChunkMessage, 'id'> | Omit<ShareMessage, 'id'>, transfer: ArrayBuffer[]) => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
-    if (workers.length < count && Math.min(...load) > 0) addWorker();
-    const worker = load.indexOf(Math.min(...load));
     load[worker]!++;
-    return new Promise((resolve, reject) => {
+    return new Promise<ChunkResult>((resolve, reject) => {
       waiting.set(id, { worker, resolve, reject });
-      workers[worker]!.postMessage({ id, ...chunk } satisfies ChunkMessage, [chunk.locations.numbers.buffer as ArrayBuffer]);
+      workers[worker]!.postMessage({ id, ...body }, transfer);
     });
+  };
+  const send = (chunk: Omit<ChunkMessage, 'id'>): Promise<ChunkResult> => {
+    if (!failure && workers.length < count && Math.min(...load) > 0) addWorker();
+    return post(load.indexOf(Math.min(...load)), chunk, [chunk.locations.numbers.buffer as ArrayBuffer]);
+  };
+  /** Pass 1: in shares, one per worker, when they all run already and the bucket splits; else here. */
+  const planned = async (): Promise<ScanPlan> => {
+    const wanted = revision === undefined ? {} : { revision };
+    const split = workers.length > 1 ? await source.planShares(workers.length, wanted) : null;
+    if (split === null) return source.plan(prefix, wanted);
+    const asked = split.subtrees.map((subtrees, w) => post(w, { share: { prefix, revision: split.revision, subtrees } }, []));
+    return source.mergeShares((await Promise.all(asked)).map((r) => r.share!));
   };
   // A file that holds a chunk per worker is likely to need them all: start them now, so that their
   // start-up (module loading, ~0.1 s each) runs alongside pass 1 rather than after it.
   const early = source.size >= count * SCAN_CHUNK_BYTES ? count : 1;
   for (let i = 0; i < early; i++) addWorker();
   try {
-    const plan = await source.plan(prefix, revision === undefined ? {} : { revision });
+    const plan = await planned();
     watch.onTotal?.(plan.problems.length + plan.locations.length);
     yield* mapOrdered(chunksOf(plan.problems, plan.locations), send, 2 * count);
   } finally {

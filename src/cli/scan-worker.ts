@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openSnapshot, type SnapshotSource } from '../etcd/snapshot.ts';
 import type { ScanItem } from '../etcd/source.ts';
 import { K8sEncError } from '../errors.ts';
-import { unpackLocations, type ChunkMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
+import { unpackLocations, type ChunkMessage, type ShareMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
 import { columnsFor, getChunk, verifyChunk } from './scan-format.ts';
 import { createValueReader } from '../value/reader.ts';
 
@@ -18,7 +18,8 @@ if (port === null) throw new Error('scan-worker.ts runs only as a worker thread'
 const reader = createValueReader(job.config, job.etcdPrefix);
 const encoder = new TextEncoder();
 
-async function run(source: SnapshotSource, m: ChunkMessage): Promise<ChunkReply> {
+async function run(source: SnapshotSource, m: ChunkMessage | ShareMessage): Promise<ChunkReply> {
+  if ('share' in m) return { id: m.id, ok: true, share: source.planShare(m.share.prefix, m.share.revision, m.share.subtrees) };
   const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: new K8sEncError(p.code, p.message) }));
   items.push(...source.read(unpackLocations(m.locations)));
   if (job.kind === 'verify') {
@@ -38,13 +39,13 @@ async function run(source: SnapshotSource, m: ChunkMessage): Promise<ChunkReply>
 async function start(p: NonNullable<typeof port>): Promise<void> {
   // The main thread checked the hash already; reading the file again here would double the scan.
   const source = await openSnapshot(job.snapshot, { skipHashCheck: true });
-  p.on('message', (m: ChunkMessage | 'close') => {
+  p.on('message', (m: ChunkMessage | ShareMessage | 'close') => {
     if (m === 'close') {
       void source.close().then(() => p.close());
       return;
     }
     run(source, m).then(
-      (reply) => p.postMessage(reply, reply.ok ? [(reply.verify ?? reply.get)!.text.buffer as ArrayBuffer] : []),
+      (reply) => p.postMessage(reply, transferable(reply)),
       (e: unknown) => {
         const code = e instanceof K8sEncError ? e.code : 'ERR_INPUT';
         p.postMessage({ id: m.id, ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } } satisfies ChunkReply);
@@ -54,3 +55,10 @@ async function start(p: NonNullable<typeof port>): Promise<void> {
 }
 
 void start(port);
+
+/** The reply's big buffers, moved rather than copied to the main thread. */
+function transferable(reply: ChunkReply): ArrayBuffer[] {
+  if (!reply.ok) return [];
+  if (reply.share !== undefined) return [reply.share.numbers.buffer as ArrayBuffer];
+  return [(reply.verify ?? reply.get)!.text.buffer as ArrayBuffer];
+}

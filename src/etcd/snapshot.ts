@@ -6,6 +6,7 @@ import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
 import { fromLatin1, indexKeyBucket, type KeyIndex } from './mvcc/key-index.ts';
 import { parseRevisionKey } from './mvcc/revision.ts';
 import { openDatabaseFile, type TrailerCheck } from './snapshot-file.ts';
+import { mergeShares, shareOf, splitRoots, type PlanShare } from './plan-shares.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem, ScanOptions } from './source.ts';
 
 /**
@@ -210,6 +211,28 @@ export class SnapshotSource implements EtcdSource {
       if (index.tombstone[slot] !== 1) locations.push(locationOf(index, name, slot));
     }
     return { problems, locations };
+  }
+
+  /**
+   * Pass 1 split for `count` threads: the key bucket's subtrees in `count` shares, and the revision
+   * checked against the file; null when the bucket is too small to split (then use `plan`).
+   */
+  async planShares(count: number, opts: { revision?: number } = {}): Promise<{ subtrees: number[][]; revision: number } | null> {
+    return this.checked(() => {
+      const revision = this.checkRevision(opts.revision);
+      const subtrees = splitRoots(this.db, this.keyBucket, count);
+      return subtrees === null ? null : { subtrees, revision };
+    });
+  }
+
+  /** One share of pass 1 (a thread's own source over the same file): `revision` as planShares checked it. */
+  planShare(prefix: Uint8Array, revision: number, subtrees: readonly number[]): PlanShare {
+    return shareOf(indexKeyBucket(this.db, this.keyBucket, { prefix, exact: false, revision }, subtrees));
+  }
+
+  /** The plan from every share, the same as `plan` gives. */
+  async mergeShares(shares: readonly PlanShare[]): Promise<ScanPlan> {
+    return this.checked(() => mergeShares(shares));
   }
 
   /** One walk over the key bucket: it is in revision order, so a key's revisions can lie anywhere. */

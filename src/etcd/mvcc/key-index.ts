@@ -5,7 +5,8 @@ import { BUCKET_LEAF_FLAG, type Node } from '../bbolt/node.ts';
 import { KeyValueDecodeError, decodeKeyValue } from './keyvalue.ts';
 import { be64, isRevisionKey } from './revision.ts';
 
-const MAX_ORPHANS = 100;
+/** Orphans kept to report; more are counted. */
+export const MAX_ORPHANS = 100;
 
 /**
  * Pass 1 of a scan: per matching etcd key, the newest revision <= the wanted one and where it lies.
@@ -75,12 +76,20 @@ export function fromLatin1(s: string): Uint8Array {
  * key order. Newer is decided by comparing revisions rather than by bucket order, so a mis-ordered
  * corrupt file cannot resurrect an older value.
  */
-export function indexKeyBucket(db: BoltDb, bucket: BucketRef, want: { prefix: Uint8Array; exact: boolean; revision: number }): KeyIndex {
+export function indexKeyBucket(
+  db: BoltDb,
+  bucket: BucketRef,
+  want: { prefix: Uint8Array; exact: boolean; revision: number },
+  /** Only these subtrees (children of the bucket's root page), for pass 1 in shares (plan-shares.ts). */
+  subtrees?: readonly number[],
+): KeyIndex {
   const out = new KeyIndex();
   const pageSize = db.meta.pageSize;
-  db.forEachLeaf(bucket, (node) => {
+  const visit = (node: Node) => {
     for (let i = 0; i < node.count; i++) indexElement(out, node, i, want, pageSize);
-  });
+  };
+  if (subtrees === undefined) db.forEachLeaf(bucket, visit);
+  else for (const root of subtrees) db.forEachLeaf({ root }, visit);
   return out;
 }
 
