@@ -20,8 +20,9 @@
  *   mapFile(fd, offset, length)  an ArrayBuffer over mmap(PROT_READ, MAP_PRIVATE) of that part of the
  *                                file (offset page-aligned). It is unmapped only when the collector
  *                                frees the buffer, so no view of it can outlive the mapping.
- *   dropPages(buffer)            madvise(MADV_DONTNEED): the mapped pages leave this process's RSS;
- *                                the next access reads them again from the page cache (same bytes).
+ *   dropPages(buffer, ranges)    madvise(MADV_DONTNEED) on each (start, length) pair of the Float64Array
+ *                                `ranges`: those pages leave this process's RSS; the next access reads
+ *                                them again from the page cache (same bytes).
  */
 #include <node_api.h>
 #include <openssl/evp.h>
@@ -288,12 +289,20 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
 }
 
 static napi_value drop_pages(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  void *data;
-  size_t length;
-  if (!args(env, info, 1, argv)) return NULL;
+  napi_value argv[2];
+  void *data, *ranges;
+  size_t length, count;
+  napi_typedarray_type type;
+  if (!args(env, info, 2, argv)) return NULL;
   CHECK(env, napi_get_arraybuffer_info(env, argv[0], &data, &length));
-  madvise(data, length, MADV_DONTNEED);
+  if (napi_get_typedarray_info(env, argv[1], &type, &count, &ranges, NULL, NULL) != napi_ok || type != napi_float64_array)
+    return fail(env, NULL, "k8s-enc native: dropPages: ranges must be a Float64Array");
+  /* Pairs of (start, length) in bytes of the mapping, page-aligned by the caller; out-of-range pairs are skipped. */
+  const double *r = ranges;
+  for (size_t i = 0; i + 1 < count; i += 2) {
+    if (r[i] < 0 || r[i + 1] <= 0 || r[i] + r[i + 1] > (double)length || (uint64_t)r[i] % 4096 != 0) continue;
+    madvise((uint8_t *)data + (size_t)r[i], (size_t)r[i + 1], MADV_DONTNEED);
+  }
   return NULL;
 }
 

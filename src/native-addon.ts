@@ -25,8 +25,11 @@ export interface Addon {
   cbcEncrypt(key: Uint8Array, ivs: readonly Uint8Array[], plaintexts: readonly Uint8Array[], prefix: Uint8Array, out: Uint8Array): void;
   /** A read-only mapping of `length` bytes of the file at `offset` (page-aligned), unmapped when collected. */
   mapFile(fd: number, offset: number, length: number): ArrayBuffer;
-  /** Drops a mapping's pages from the process (they are read again from the page cache on next access). */
-  dropPages(mapping: ArrayBuffer): void;
+  /**
+   * Drops pages of a mapping from the process, `ranges` holding (start, length) pairs, page-aligned
+   * (they are read again from the page cache on next access).
+   */
+  dropPages(mapping: ArrayBuffer, ranges: Float64Array): void;
 }
 
 /** The addon's places under the package root, in order of preference. */

@@ -12,10 +12,10 @@ import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem, ScanOptions } f
 /**
  * Pass 2 reads values in key-ordered batches, each batch's reads in file order. The bounds keep
  * the values held at once small: with keys spread over the file, bigger batches barely share
- * reads anyway, and a batch of live values that outlives a few young-generation collections
- * costs more than it saves.
+ * reads anyway, a batch of live values that outlives a few young-generation collections costs
+ * more than it saves, and a mapped file drops its touched pages only between batches.
  */
-const BATCH_ENTRIES = 2048;
+const BATCH_ENTRIES = 512;
 const BATCH_BYTES = 8 << 20;
 
 /** Where pass 1 found one live key's newest entry (or the error it found there instead). */
@@ -257,6 +257,7 @@ export class SnapshotSource implements EtcdSource {
    * never pins a block of the file, and there is one allocation per call instead of two per entry.
    */
   read(locations: readonly ValueLocation[]): ScanItem[] {
+    this.db.dropTouched(); // the previous batch's values are done with (or read again if not)
     const items: ScanItem[] = new Array(locations.length);
     const direct: number[] = [];
     const inline: number[] = [];

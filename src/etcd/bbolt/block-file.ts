@@ -65,6 +65,9 @@ export abstract class BlockFile {
     return null;
   }
 
+  /** With a mapped file: lets the pages touched so far leave the process's memory, if many (see file.ts). */
+  dropTouched(): void {}
+
   /** Fills `into` with the bytes at `offset`, bypassing the cache (the caller owns `into`). */
   readExactly(into: Uint8Array, offset: number): Uint8Array {
     return this.readInto(into, offset);

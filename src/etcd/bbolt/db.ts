@@ -71,6 +71,11 @@ export class BoltDb {
     return this.file.readExactly(into, offset);
   }
 
+  /** Lets a mapped file drop the pages touched so far (see BlockFile.dropTouched): call between batches. */
+  dropTouched(): void {
+    this.file.dropTouched();
+  }
+
   /** A lasting view of the database bytes at `offset` when the file is mapped (see BlockFile.view), else null. */
   viewAt(offset: number, length: number): Uint8Array | null {
     return offset >= 0 && offset + length <= this.dataSize ? this.file.view(offset, length) : null;

@@ -30,8 +30,10 @@ export class RandomAccessFile extends BlockFile {
   private readonly fs = nodeBuiltin('node:fs');
   private mapper: Addon | null = mappingAddon();
   private readonly windows: Uint8Array[] = [];
+  /** Runs of FAULT_AROUND blocks touched since the last drop: (start, length) pairs in file bytes. */
+  private touchedRuns = new Float64Array(256);
+  private runs = 0;
   private touched = 0;
-  private lastTouched = -1;
 
   private constructor(path: string, fd: number, size: number) {
     super(path, size);
@@ -64,15 +66,58 @@ export class RandomAccessFile extends BlockFile {
     if (start + length > WINDOW) return null; // across two windows: read instead
     const window = this.windows[w] ?? this.map(w);
     if (window === null) return null;
-    const first = Math.floor(offset / FAULT_AROUND);
-    const last = Math.floor((offset + length - 1) / FAULT_AROUND);
-    if (first !== this.lastTouched) this.touched += (last - first + 1) * FAULT_AROUND;
-    this.lastTouched = last;
-    if (this.touched >= DROP_EVERY) {
-      for (const m of this.windows) if (m !== undefined) this.mapper.dropPages(m.buffer as ArrayBuffer);
-      this.touched = 0;
-    }
+    this.touch(Math.floor(offset / FAULT_AROUND) * FAULT_AROUND, (Math.floor((offset + length - 1) / FAULT_AROUND) + 1) * FAULT_AROUND);
     return window.subarray(start, start + length);
+  }
+
+  override read(offset: number, length: number, wholeBlock = true): Uint8Array {
+    // A page read is used at once and dropped with the next: a safe point to drop the mapped pages.
+    this.dropTouched();
+    return this.view(offset, length) ?? super.read(offset, length, wholeBlock);
+  }
+
+  /**
+   * Drops the mapped pages once DROP_EVERY bytes were touched since the last drop. Callers pick
+   * the moment: a value viewed, dropped and used again is read twice (a batch's values are each
+   * used three times: decoded, decrypted, keyed).
+   */
+  override dropTouched(): void {
+    if (this.touched < DROP_EVERY || this.mapper === null) return;
+    // Only the runs touched: madvise over a whole 1 GiB window walks all its page tables (~1 ms).
+    this.windows.forEach((m, w) => {
+      const [from, to] = [w * WINDOW, w * WINDOW + m.length];
+      const ranges: number[] = [];
+      for (let i = 0; i < 2 * this.runs; i += 2) {
+        const start = Math.max(from, this.touchedRuns[i]!);
+        const end = Math.min(to, this.touchedRuns[i]! + this.touchedRuns[i + 1]!);
+        if (start < end) ranges.push(start - from, end - start);
+      }
+      if (ranges.length > 0) this.mapper!.dropPages(m.buffer as ArrayBuffer, Float64Array.from(ranges));
+    });
+    this.runs = 0;
+    this.touched = 0;
+  }
+
+  /** Notes the blocks [start, end) as touched, extending the last run when they follow it. */
+  private touch(start: number, end: number): void {
+    const last = 2 * (this.runs - 1);
+    const lastEnd = this.runs > 0 ? this.touchedRuns[last]! + this.touchedRuns[last + 1]! : -1;
+    if (this.runs > 0 && start >= this.touchedRuns[last]! && start <= lastEnd) {
+      if (end > lastEnd) {
+        this.touchedRuns[last + 1] = end - this.touchedRuns[last]!;
+        this.touched += end - lastEnd;
+      }
+      return;
+    }
+    if (2 * this.runs === this.touchedRuns.length) {
+      const more = new Float64Array(2 * this.touchedRuns.length);
+      more.set(this.touchedRuns);
+      this.touchedRuns = more;
+    }
+    this.touchedRuns[2 * this.runs] = start;
+    this.touchedRuns[2 * this.runs + 1] = end - start;
+    this.runs++;
+    this.touched += end - start;
   }
 
   private map(w: number): Uint8Array | null {
@@ -83,10 +128,6 @@ export class RandomAccessFile extends BlockFile {
       this.mapper = null; // no mapping here (a special file system, address space): positioned reads it is
       return null;
     }
-  }
-
-  override read(offset: number, length: number, wholeBlock = true): Uint8Array {
-    return this.view(offset, length) ?? super.read(offset, length, wholeBlock);
   }
 
   protected override allocate(length: number): Uint8Array {
