@@ -18,8 +18,9 @@
  *
  * And, for the snapshot reader (src/etcd/bbolt/file.ts), read-only file mappings:
  *   mapFile(fd, offset, length)  an ArrayBuffer over mmap(PROT_READ, MAP_PRIVATE) of that part of the
- *                                file (offset page-aligned). It is unmapped only when the collector
- *                                frees the buffer, so no view of it can outlive the mapping.
+ *                                file (offset page-aligned), one mapping per process for the same part
+ *                                of the same file. It is unmapped only when the collector has freed
+ *                                every buffer over it, so no view of it can outlive the mapping.
  *   dropPages(buffer, ranges)    madvise(MADV_DONTNEED) on each (start, length) pair of the Float64Array
  *                                `ranges`: those pages leave this process's RSS; the next access reads
  *                                them again from the page cache (same bytes).
@@ -28,7 +29,10 @@
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 typedef struct {
   uint8_t *p;
@@ -266,8 +270,55 @@ static napi_value cbc_encrypt(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Mappings are shared by every thread of the process that maps the same part of the same file
+ * (device, inode, offset, length): the scan workers each open the snapshot, and separate mappings
+ * would each count its pages in RSS. Reference-counted; unmapped when the last buffer is freed. */
+typedef struct shared_map {
+  dev_t dev;
+  ino_t ino;
+  int64_t offset, length;
+  void *p;
+  int refs;
+  struct shared_map *next;
+} shared_map;
+
+static shared_map *maps = NULL;
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void unmap(napi_env env, void *data, void *hint) {
-  munmap(data, (size_t)(uintptr_t)hint);
+  shared_map *m = hint;
+  pthread_mutex_lock(&maps_lock);
+  if (--m->refs == 0) {
+    for (shared_map **at = &maps; *at != NULL; at = &(*at)->next)
+      if (*at == m) {
+        *at = m->next;
+        break;
+      }
+    munmap(m->p, (size_t)m->length);
+    free(m);
+  }
+  pthread_mutex_unlock(&maps_lock);
+}
+
+static shared_map *acquire_map(int fd, int64_t offset, int64_t length) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return NULL;
+  pthread_mutex_lock(&maps_lock);
+  shared_map *m = maps;
+  while (m != NULL && !(m->dev == st.st_dev && m->ino == st.st_ino && m->offset == offset && m->length == length)) m = m->next;
+  if (m == NULL) {
+    void *p = mmap(NULL, (size_t)length, PROT_READ, MAP_PRIVATE, fd, (off_t)offset);
+    m = p == MAP_FAILED ? NULL : malloc(sizeof *m);
+    if (m == NULL) {
+      if (p != MAP_FAILED) munmap(p, (size_t)length);
+    } else {
+      *m = (shared_map){st.st_dev, st.st_ino, offset, length, p, 0, maps};
+      maps = m;
+    }
+  }
+  if (m != NULL) m->refs++;
+  pthread_mutex_unlock(&maps_lock);
+  return m;
 }
 
 static napi_value map_file(napi_env env, napi_callback_info info) {
@@ -279,10 +330,10 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_value_int64(env, argv[1], &offset));
   CHECK(env, napi_get_value_int64(env, argv[2], &length));
   if (offset < 0 || length <= 0 || offset % 4096 != 0) return fail(env, NULL, "k8s-enc native: mapFile: bad offset or length");
-  void *p = mmap(NULL, (size_t)length, PROT_READ, MAP_PRIVATE, fd, (off_t)offset);
-  if (p == MAP_FAILED) return fail(env, NULL, "k8s-enc native: mapFile: mmap failed");
-  if (napi_create_external_arraybuffer(env, p, (size_t)length, unmap, (void *)(uintptr_t)length, &result) != napi_ok) {
-    munmap(p, (size_t)length);
+  shared_map *m = acquire_map(fd, offset, length);
+  if (m == NULL) return fail(env, NULL, "k8s-enc native: mapFile: mmap failed");
+  if (napi_create_external_arraybuffer(env, m->p, (size_t)length, unmap, m, &result) != napi_ok) {
+    unmap(env, m->p, m);
     return fail(env, NULL, "k8s-enc native: mapFile: cannot wrap the mapping");
   }
   return result;

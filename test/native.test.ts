@@ -182,6 +182,11 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
       addon.dropPages(whole.buffer as ArrayBuffer, new Float64Array([0, 8192, 4096, 4096, 100, 4096, 0, 1 << 30]));
       assert.deepEqual(whole, bytes, 'read again from the page cache after dropPages');
       assert.deepEqual(new Uint8Array(addon.mapFile(fd, 4096, 4096)), bytes.subarray(4096, 8192));
+      // The same part of the same file again (another thread's open, say) shares the mapping.
+      const again = new Uint8Array(addon.mapFile(openSync(path, 'r'), 0, bytes.length));
+      addon.dropPages(again.buffer as ArrayBuffer, new Float64Array([0, bytes.length]));
+      assert.deepEqual(again, bytes);
+      assert.deepEqual(whole, bytes);
       assert.throws(() => addon.mapFile(fd, 100, 10), /bad offset/);
       assert.throws(() => addon.mapFile(fd, 0, 0), /bad offset/);
       // Through the snapshot reader's file: views are lasting slices of the mapping.
