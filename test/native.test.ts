@@ -183,7 +183,9 @@ describe('native addon', { skip: !built && 'native addon not built (see the warn
       assert.deepEqual(whole, bytes, 'read again from the page cache after dropPages');
       assert.deepEqual(new Uint8Array(addon.mapFile(fd, 4096, 4096)), bytes.subarray(4096, 8192));
       // The same part of the same file again (another thread's open, say) shares the mapping.
-      const again = new Uint8Array(addon.mapFile(openSync(path, 'r'), 0, bytes.length));
+      const fd2 = openSync(path, 'r');
+      const again = new Uint8Array(addon.mapFile(fd2, 0, bytes.length));
+      closeSync(fd2);
       addon.dropPages(again.buffer as ArrayBuffer, new Float64Array([0, bytes.length]));
       assert.deepEqual(again, bytes);
       assert.deepEqual(whole, bytes);

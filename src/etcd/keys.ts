@@ -60,9 +60,14 @@ export function resolveResource(spelling: string): ResolvedResource {
 
 /** `--etcd-prefix` cleaned the way the apiserver's path.Join does: `registry`, `/registry/` → `/registry`. */
 export function normalizeEtcdPrefix(etcdPrefix: string = DEFAULT_ETCD_PREFIX): string {
+  // Scans ask once per value, nearly always with the same prefix.
+  if (etcdPrefix === lastPrefix[0]) return lastPrefix[1];
   const parts = etcdPrefix.split('/').filter((p) => p !== '');
-  return parts.length === 0 ? '' : '/' + parts.join('/');
+  const normalized = parts.length === 0 ? '' : '/' + parts.join('/');
+  lastPrefix = [etcdPrefix, normalized];
+  return normalized;
 }
+let lastPrefix: [string, string] = [DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_PREFIX];
 
 function checkSegment(what: string, v: string): void {
   if (v === '' || v.includes('/')) throw new K8sEncError('ERR_USAGE', `invalid ${what} ${JSON.stringify(v)}`);
