@@ -24,6 +24,11 @@ export class BytesFile extends BlockFile {
     return buf;
   }
 
+  /** The bytes are in memory already: a view of them, as a mapped file gives (no copy for pass 2). */
+  override view(offset: number, length: number): Uint8Array | null {
+    return this.bytes === null || offset + length > this.bytes.length ? null : this.bytes.subarray(offset, offset + length);
+  }
+
   override close(): void {
     this.bytes = null;
     super.close();
