@@ -41,7 +41,8 @@ export interface ScanPlan {
 /**
  * Reads etcd's state out of an `etcdctl snapshot save` file or a member `db` file, without etcd.
  * Memory: O(number of matching keys) small index records, an 8 MiB block cache and one batch of
- * values (at most 8 MiB), whatever the file size.
+ * values (at most 8 MiB), whatever the file size; mapped (with the native addon), also the file's
+ * pages it touched, as page cache: all of a file up to 1 GiB, at most ~8 MiB past that (file.ts).
  * `overlapHashCheck`: the sha256 trailer is checked (in a worker thread) while the first `info`,
  * `plan`, `scan` or `get` reads the file, and that call fails with the hash error if it does not
  * match; without it, opening fails. Nothing is returned from an unchecked file either way, and a
