@@ -7,6 +7,7 @@
 import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
 import type { BoltDb, BucketRef } from './bbolt/db.ts';
 import { MAX_ORPHANS, type KeyIndex } from './mvcc/key-index.ts';
+import type { ScanPlan, ValueLocation } from './snapshot.ts';
 
 /** A share's index in a form that crosses threads: keys sorted, their entries' fields packed. */
 export interface PlanShare {
@@ -80,24 +81,12 @@ export function splitRoots(db: BoltDb, bucket: BucketRef, count: number): number
   );
 }
 
-/** A live key's place, as ScanPlan lists it. */
-export interface MergedLocation {
-  name: string;
-  page: number;
-  index: number;
-  offset: number;
-  size: number;
-  main: number;
-  sub: number;
-  error?: K8sEncError;
-}
-
 /**
  * The plan from all shares, identical to one pass over the whole bucket: per key the newest entry
  * of any share (a later share wins a tie, as a later leaf does in one pass), tombstoned keys left
  * out, orphans in page order with the same cap.
  */
-export function mergeShares(shares: readonly PlanShare[]): { problems: K8sEncError[]; locations: MergedLocation[] } {
+export function mergeShares(shares: readonly PlanShare[]): ScanPlan {
   const problems: K8sEncError[] = [];
   let dropped = 0;
   for (const s of shares) {
@@ -110,7 +99,7 @@ export function mergeShares(shares: readonly PlanShare[]): { problems: K8sEncErr
   if (dropped > 0) problems.push(new K8sEncError('ERR_ETCD_CORRUPT', `${dropped} more key bucket entries could not be read`));
   const errorAt = shares.map((s) => new Map(s.errors.map((e) => [e.at, e])));
   const next = shares.map(() => 0);
-  const locations: MergedLocation[] = [];
+  const locations: ValueLocation[] = [];
   for (;;) {
     // The smallest key at the heads; among equal keys, the newest entry (the later share on a tie).
     let name: string | undefined;
@@ -127,7 +116,7 @@ export function mergeShares(shares: readonly PlanShare[]): { problems: K8sEncErr
     const n = shares[from]!.numbers;
     const o = at * FIELDS;
     if (n[o + 6] === 1) continue; // deleted
-    const loc: MergedLocation = {
+    const loc: ValueLocation = {
       name,
       page: n[o + 2]!,
       index: n[o + 3]!,
