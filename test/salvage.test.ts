@@ -13,6 +13,7 @@ import { parseEncryptionConfig } from '../src/config/parse.ts';
 import { createTransformer } from '../src/config/create-transformer.ts';
 import type { EncryptionConfig, ProviderConfig } from '../src/config/types.ts';
 import { openSalvage } from '../src/etcd/salvage/source.ts';
+import { orderedKeys } from '../src/etcd/salvage/walk.ts';
 import { openSnapshot } from '../src/etcd/snapshot.ts';
 import { encodeObject } from '../src/storage/encode.ts';
 import { runCli } from './support/cli-io.ts';
@@ -257,4 +258,17 @@ describe('--salvage over an undamaged, compacted snapshot with deleted and re-cr
     assert.deepEqual(got, want);
     assert.equal(got.length, 4);
   });
+});
+
+test('orderedKeys: branch keys a flipped byte moved out of order, or outside the parent bounds, are not trusted', () => {
+  const k = (main: number) => {
+    const b = new Uint8Array(17);
+    new DataView(b.buffer).setBigUint64(0, BigInt(main));
+    b[8] = 0x5f;
+    return b;
+  };
+  const keys = [k(2), k(6), k(1099511627803), k(2 ** 53), k(35), null, k(43), k(3), k(50)];
+  const mains = (ks: (Uint8Array | null)[]) => ks.map((x) => (x === null ? null : Number(new DataView(x.buffer).getBigUint64(0))));
+  assert.deepEqual(mains(orderedKeys(keys, { from: null, to: null })), [2, 6, null, null, 35, null, 43, null, 50]);
+  assert.deepEqual(mains(orderedKeys(keys, { from: k(6), to: k(45) })), [null, 6, null, null, 35, null, 43, null, null]);
 });

@@ -168,7 +168,7 @@ export function salvagePlan(file: BlockFile, dataSize: number): SalvagePlan {
   // Compaction may remove a creation revision while another key of its transaction stays. Entries
   // of the tree that look renamed by damage are reported before the page scan, so that a freed copy
   // of their revision can fill in the real one.
-  const renamed = compact === null ? [] : renamedEntries(entries, compact);
+  const renamed = renamedEntries(entries, compact);
   damaged.push(...renamed);
   const have = new Map(entries.map((e) => [`${e.main}_${e.sub}`, e]));
   let newestAnywhere = 0;
@@ -198,10 +198,8 @@ export function salvagePlan(file: BlockFile, dataSize: number): SalvagePlan {
     }
   }
   // The copies may look renamed too (or make a tree entry look so): checked again over all entries.
-  if (compact !== null) {
-    const seen = new Set(renamed.map((d) => `${d.page} ${d.reason}`));
-    damaged.push(...renamedEntries(entries, compact).filter((d) => !seen.has(`${d.page} ${d.reason}`)));
-  }
+  const seen = new Set(renamed.map((d) => `${d.page} ${d.from?.main}`));
+  damaged.push(...renamedEntries(entries, compact).filter((d) => !seen.has(`${d.page} ${d.from?.main}`)));
   if (meta === null && foundTree !== undefined && damaged.length === 1 && newestAnywhere <= newest) {
     // No meta page says which tree is current (with a valid meta, its damaged root says the current
     // tree is damaged): a whole found tree holding the newest revision of any page is taken as current.

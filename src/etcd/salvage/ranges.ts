@@ -20,9 +20,11 @@ export interface DamagedRange {
  * damaged range, so keys whose newest revision they might really be say mayBeSuperseded. The range
  * is the entry's whole main revision: the damage may have reached its revision key's sub too
  * (nothing in the value repeats the sub), so a freed copy of that revision under another sub is
- * the real entry, and may fill the range.
+ * the real entry, and may fill the range. `compact` null (unknown): taken as 0 where that can only
+ * report more.
  */
-export function renamedEntries(entries: KeyEntry[], compactRevision: number): DamagedRange[] {
+export function renamedEntries(entries: KeyEntry[], compact: number | null): DamagedRange[] {
+  const compactRevision = compact ?? 0;
   const byMain = groupBy(entries, (e) => e.main);
   const out: DamagedRange[] = [];
   const putKeys = new Set(entries.filter((e) => !e.tombstone).map((e) => e.name));
@@ -42,34 +44,49 @@ export function renamedEntries(entries: KeyEntry[], compactRevision: number): Da
     const reason = `revision ${e.main}_${e.sub} says its key was created at revision ${e.createRevision}, which holds another key (a damaged key?)`;
     out.push({ page: e.page, reason, ...wholeRevision(e) });
   }
-  out.push(...historyConflicts(entries));
-  return out;
+  out.push(...historyConflicts(entries, compact));
+  // One report per revision, with the first reason found.
+  const seen = new Set<string>();
+  return out.filter((d) => {
+    const id = `${d.page} ${d.from!.main}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /**
- * Neighbouring revisions of one key that etcd cannot have written: a put must continue the life of
- * the key its previous revision left (the same creation revision), or, when it says the key was
- * created after that revision, follow a delete. Either of the two may be another key's entry whose
- * key bytes were damaged: both are reported. Compaction keeps each key's newest revision at or
- * below the compaction and all later ones, so it never removes a revision between two it keeps.
+ * Revisions of one key that etcd cannot have written. A put continues the life its key began at
+ * its creation revision: the key's revision before it, if at or after that creation, must be a put
+ * of the same life; a put that created its key follows a delete or nothing; and a later put of a
+ * life has an earlier revision of that life, unless compaction removed those (compaction keeps
+ * each key's newest revision at or below the compaction and all later ones, so a put above it
+ * always has one). Either of two such revisions may be another key's entry whose key bytes were
+ * damaged: both are reported.
  */
-function historyConflicts(entries: KeyEntry[]): DamagedRange[] {
+function historyConflicts(entries: KeyEntry[], compact: number | null): DamagedRange[] {
   const out: DamagedRange[] = [];
   for (const list of groupBy(entries, (e) => e.name).values()) {
-    if (list.length < 2) continue;
     list.sort(compareRev);
-    for (let i = 1; i < list.length; i++) {
-      const prev = list[i - 1]!;
+    for (let i = 0; i < list.length; i++) {
+      const prev = list[i - 1];
       const cur = list[i]!;
       if (cur.tombstone) continue;
-      const fits = cur.createRevision > prev.main ? prev.tombstone : !prev.tombstone && prev.createRevision === cur.createRevision;
-      if (fits) continue;
-      const why =
-        cur.createRevision > prev.main
-          ? `says its key was created at revision ${cur.createRevision}, after revision ${prev.main}_${prev.sub} put it, with no delete between`
-          : `says its key was created at revision ${cur.createRevision}, but revision ${prev.main}_${prev.sub} ${prev.tombstone ? 'deleted it' : `says ${prev.createRevision}`}`;
-      const reason = `revision ${cur.main}_${cur.sub} ${why} (a damaged key?)`;
-      out.push({ page: cur.page, reason, ...wholeRevision(cur) }, { page: prev.page, reason, ...wholeRevision(prev) });
+      let why: string;
+      if (prev !== undefined && prev.main >= cur.createRevision) {
+        if (!prev.tombstone && prev.createRevision === cur.createRevision) continue;
+        why = `revision ${prev.main}_${prev.sub} ${prev.tombstone ? 'deleted it' : `says ${prev.createRevision}`}`;
+      } else if (cur.createRevision === cur.main) {
+        if (prev === undefined || prev.tombstone) continue;
+        why = `but revision ${prev.main}_${prev.sub} put it with no delete between`;
+      } else {
+        // With the compaction unknown, every key compaction trimmed would be reported.
+        if (compact === null || cur.main <= compact) continue;
+        why = `but no revision of it since then is left`;
+      }
+      const reason = `revision ${cur.main}_${cur.sub} says its key was created at revision ${cur.createRevision}, ${why} (a damaged key?)`;
+      out.push({ page: cur.page, reason, ...wholeRevision(cur) });
+      if (prev !== undefined) out.push({ page: prev.page, reason, ...wholeRevision(prev) });
     }
   }
   return out;

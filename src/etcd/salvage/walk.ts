@@ -4,6 +4,7 @@
  * holds keys from its own branch key up to the next one), and the walk continues with its
  * siblings.
  */
+import { compareBytes } from '../../bytes.ts';
 import type { BucketRef } from '../bbolt/db.ts';
 import type { Node } from '../bbolt/node.ts';
 import type { PageFile } from './pages.ts';
@@ -26,16 +27,21 @@ export interface TreeVisitor {
 export function walkTree(pf: PageFile, ref: BucketRef, visit: TreeVisitor, reached: Set<number>): void {
   const all: KeyBounds = { from: null, to: null };
   if (ref.inline !== undefined) return visit.leaf(ref.inline, all, undefined);
-  const stack: { pgid: number; bounds: KeyBounds; depth: number }[] = [{ pgid: ref.root, bounds: all, depth: 0 }];
+  // `wide`: the bounds a child that cannot be read is reported with. Its own branch key may be
+  // damaged too (a flipped byte that keeps the keys in order), so its range starts at the
+  // previous sibling's key: that sibling's revisions are read from it anyway.
+  const stack: { pgid: number; bounds: KeyBounds; wide: KeyBounds; depth: number }[] = [
+    { pgid: ref.root, bounds: all, wide: all, depth: 0 },
+  ];
   while (stack.length > 0) {
-    const { pgid, bounds, depth } = stack.pop()!;
+    const { pgid, bounds, wide, depth } = stack.pop()!;
     if (reached.has(pgid)) {
-      visit.damaged(pgid, 'reached twice (a loop, or a wrong child pointer)', bounds);
+      visit.damaged(pgid, 'reached twice (a loop, or a wrong child pointer)', wide);
       continue;
     }
     const r = pf.read(pgid);
     if (typeof r === 'string') {
-      visit.damaged(pgid, r, bounds);
+      visit.damaged(pgid, r, wide);
       continue;
     }
     const { node, cut, zeroed } = r;
@@ -51,20 +57,53 @@ export function walkTree(pf: PageFile, ref: BucketRef, visit: TreeVisitor, reach
     }
     if (cut !== undefined) visit.damaged(pgid, `branch page: ${cut}`, bounds);
     // Children in reverse onto the stack, so they are walked in key order.
-    const keys = Array.from({ length: node.count }, (_, i) => safeKey(node, i));
+    const keys = orderedKeys(
+      Array.from({ length: node.count }, (_, i) => safeKey(node, i)),
+      bounds,
+    );
     for (let i = node.count - 1; i >= 0; i--) {
       const from = keys[i] ?? previousKey(keys, i) ?? bounds.from;
       const to = nextKey(keys, i) ?? bounds.to;
+      const childWide = { from: previousKey(keys, i) ?? bounds.from, to };
       let child: number;
       try {
         child = node.child(i);
       } catch {
-        visit.damaged(pgid, `branch element ${i} points to an impossible page id`, { from, to });
+        visit.damaged(pgid, `branch element ${i} points to an impossible page id`, childWide);
         continue;
       }
-      stack.push({ pgid: child, bounds: { from, to }, depth: depth + 1 });
+      stack.push({ pgid: child, bounds: { from, to }, wide: childWide, depth: depth + 1 });
     }
   }
+}
+
+/**
+ * The branch keys that can be trusted: the longest run, in element order, that rises strictly and
+ * lies inside the parent's bounds (bbolt keeps them sorted). A key a flipped byte moved out of
+ * order becomes null, so its child's range is bounded by its neighbours' keys instead.
+ */
+export function orderedKeys(keys: (Uint8Array | null)[], bounds: KeyBounds): (Uint8Array | null)[] {
+  const inside = (k: Uint8Array) =>
+    (bounds.from === null || compareBytes(k, bounds.from) >= 0) && (bounds.to === null || compareBytes(k, bounds.to) < 0);
+  // Longest strictly rising subsequence (patience sorting): tails[n] ends the best run of length n + 1.
+  const tails: number[] = [];
+  const before = new Int32Array(keys.length).fill(-1);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === null || k === undefined || !inside(k)) continue;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareBytes(keys[tails[mid]!]!, k) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) before[i] = tails[lo - 1]!;
+    tails[lo] = i;
+  }
+  const out: (Uint8Array | null)[] = keys.map(() => null);
+  for (let i = tails.length > 0 ? tails[tails.length - 1]! : -1; i >= 0; i = before[i]!) out[i] = keys[i]!;
+  return out;
 }
 
 function safeKey(node: Node, i: number): Uint8Array | null {
