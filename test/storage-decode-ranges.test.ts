@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { K8sEncError } from '../src/errors.ts';
-import { base64FromRange, stringFromRange } from '../src/storage/byte-range.ts';
+import { base64FromRange, mapKeyFromRange, stringFromRange } from '../src/storage/byte-range.ts';
 import { decodeObject } from '../src/storage/decode.ts';
 import { encodeObject } from '../src/storage/encode.ts';
+import { openEnvelope } from '../src/storage/envelope.ts';
 import { stringFromRawBytes } from '../src/storage/raw-string.ts';
 import { formatTime, formatUnixSeconds } from '../src/storage/rfc3339.ts';
 import { StorageWireReader } from '../src/storage/wire-reader.ts';
+import { WireWriter } from '../src/protobuf/wire.ts';
 
 const RUNS = { numRuns: 500 };
 
@@ -135,6 +137,74 @@ describe('fields read in place', () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('strings kept from one object to the next', () => {
+  it('mapKeyFromRange is stringFromRange, for keys met again among thousands of others (slot collisions, long keys)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(embedded(someBytes), { minLength: 1, maxLength: 3000 }),
+        fc.array(fc.nat(), { maxLength: 200 }),
+        (keys, again) => {
+          for (const i of [...keys.keys(), ...again.map((n) => n % keys.length)]) {
+            const { buf, start, end } = keys[i]!;
+            assert.equal(mapKeyFromRange(buf, start, end), stringFromRawBytes(buf.slice(start, end)));
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  /** runtime.Unknown's typeMeta read by the plain walk: last occurrence of each string wins, across repeated typeMeta fields. */
+  function typeMetaOf(bytes: Uint8Array): { apiVersion: string; kind: string } {
+    const got = { apiVersion: '', kind: '' };
+    const r = new StorageWireReader(bytes.subarray(4), 'Unknown');
+    while (!r.done) {
+      const { field, wire } = r.tag();
+      if (field !== 1) r.skip(wire, field);
+      else {
+        const t = new StorageWireReader(r.bytes('typeMeta'), 'TypeMeta');
+        while (!t.done) {
+          const { field: f, wire: w } = t.tag();
+          if (f === 1) got.apiVersion = stringFromRawBytes(t.bytes('apiVersion'));
+          else if (f === 2) got.kind = stringFromRawBytes(t.bytes('kind'));
+          else t.skip(w, f);
+        }
+      }
+    }
+    return got;
+  }
+
+  it('openEnvelope reads the same strings as the plain walk when kinds repeat, alternate, or come in pieces', () => {
+    // A typeMeta field: apiVersion and/or kind, from a small set so that the same bytes recur.
+    const typeMeta = fc
+      .record(
+        { apiVersion: fc.constantFrom('v1', 'apps/v1', ''), kind: fc.constantFrom('Secret', 'ConfigMap', 'Pod') },
+        { requiredKeys: [] },
+      )
+      .map(({ apiVersion, kind }) => {
+        const w = new WireWriter();
+        if (apiVersion !== undefined) w.bytes(1, Buffer.from(apiVersion));
+        if (kind !== undefined) w.bytes(2, Buffer.from(kind));
+        return w.finish();
+      });
+    const envelope = fc.array(typeMeta, { minLength: 1, maxLength: 3 }).map((metas) => {
+      const w = new WireWriter();
+      for (const m of metas) w.bytes(1, m);
+      w.bytes(2, Uint8Array.of(0x0a, 0x00)).bytes(3, new Uint8Array(0)).bytes(4, new Uint8Array(0));
+      return Uint8Array.from([0x6b, 0x38, 0x73, 0x00, ...w.finish()]);
+    });
+    fc.assert(
+      fc.property(fc.array(envelope, { minLength: 1, maxLength: 20 }), (envelopes) => {
+        for (const b of [...envelopes, ...envelopes.reverse()]) {
+          const { apiVersion, kind } = openEnvelope(b);
+          assert.deepStrictEqual({ apiVersion, kind }, typeMetaOf(b));
+        }
+      }),
+      RUNS,
     );
   });
 });

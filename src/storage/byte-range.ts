@@ -32,3 +32,37 @@ export function stringFromRange(buf: Uint8Array, start: number, end: number): st
 export function base64FromRange(buf: Uint8Array, start: number, end: number): string {
   return base64Slice !== undefined ? base64Slice.call(buf, start, end) : toBase64(buf.subarray(start, end));
 }
+
+/**
+ * Map keys (label, annotation and data keys) recur from object to object: each is made once and
+ * kept, found again by a hash of its bytes. The kept string is the engine's interned copy, the one
+ * a property key becomes, so adding it to a map skips the engine's own lookup.
+ */
+const KEY_SLOTS = 1024;
+const MAX_KEPT_KEY = 64;
+const keptBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(KEY_SLOTS).fill(undefined);
+const keptKeys: string[] = new Array<string>(KEY_SLOTS).fill('');
+
+/** stringFromRange for a map key. */
+export function mapKeyFromRange(buf: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n > MAX_KEPT_KEY) return stringFromRange(buf, start, end);
+  let h = n;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  const slot = h & (KEY_SLOTS - 1);
+  const kept = keptBytes[slot];
+  if (kept !== undefined && kept.length === n) {
+    let i = 0;
+    while (i < n && kept[i] === buf[start + i]) i++;
+    if (i === n) return keptKeys[slot]!;
+  }
+  const key = interned(stringFromRange(buf, start, end));
+  keptBytes[slot] = buf.slice(start, end);
+  keptKeys[slot] = key;
+  return key;
+}
+
+/** The engine's interned copy of `s`: what Object.keys gives back for a property named `s`. */
+function interned(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}

@@ -11,7 +11,7 @@ import { openEnvelope } from './envelope.ts';
 import { parseJson } from './json-parse.ts';
 import { decodeMessage } from './message-codec.ts';
 import { stringFromRawBytes } from './raw-string.ts';
-import { ObjectMetaPlan, TYPED_KINDS } from './schema.ts';
+import { type MessagePlan, ObjectMetaPlan, TYPED_KINDS } from './schema.ts';
 import {
   UNDECODED_FIELD,
   type DecodedObject,
@@ -44,7 +44,7 @@ const JSON_OPEN_BRACE = 0x7b;
 export function decodeObject(bytes: Uint8Array): DecodedObject {
   if (bytes[0] === JSON_OPEN_BRACE) return decodeJsonObject(bytes) as DecodedObject;
   const env = openEnvelope(bytes);
-  const plan = TYPED_KINDS.get(`${env.apiVersion}/${env.kind}`);
+  const plan = typedPlan(env.apiVersion, env.kind);
   if (plan !== undefined) {
     const typeMeta = { kind: env.kind, apiVersion: env.apiVersion };
     return decodeMessage(plan, env.raw, env.kind, 0, env.raw.length, typeMeta) as DecodedObject;
@@ -59,6 +59,20 @@ export function decodeObject(bytes: Uint8Array): DecodedObject {
     metadata: genericMetadata(env.kind, env.raw),
     [UNDECODED_FIELD]: undecoded,
   } as OtherObject;
+}
+
+/** The last kind looked up and its plan (openEnvelope hands out the same strings for the same kind). */
+let lastApiVersion = '';
+let lastKind = '';
+let lastPlan = TYPED_KINDS.get('/');
+
+function typedPlan(apiVersion: string, kind: string): MessagePlan | undefined {
+  if (apiVersion !== lastApiVersion || kind !== lastKind) {
+    lastPlan = TYPED_KINDS.get(`${apiVersion}/${kind}`);
+    lastApiVersion = apiVersion;
+    lastKind = kind;
+  }
+  return lastPlan;
 }
 
 /**

@@ -43,6 +43,8 @@ export function notAnObjectError(bytes: Uint8Array): K8sEncError {
   );
 }
 
+const UNKNOWN_FIELDS = ['typeMeta', 'raw', 'contentEncoding', 'contentType'];
+
 export function openEnvelope(bytes: Uint8Array): Envelope {
   if (!isProtobufEnvelope(bytes)) throw notAnObjectError(bytes);
   if (bytes.length === PROTOBUF_MAGIC.length) throw new K8sEncError('ERR_ENVELOPE', 'empty body');
@@ -54,7 +56,7 @@ export function openEnvelope(bytes: Uint8Array): Envelope {
       r.skip(wire, field);
       continue;
     }
-    const name = ['typeMeta', 'raw', 'contentEncoding', 'contentType'][field - 1]!;
+    const name = UNKNOWN_FIELDS[field - 1]!;
     if (wire !== WIRE_BYTES) throw protobufError('Unknown', `wrong wireType = ${wire} for field ${name}`);
     const from = r.lengthDelimited(name);
     if (field === 1) readTypeMeta(bytes, from, r.pos, env);
@@ -63,8 +65,26 @@ export function openEnvelope(bytes: Uint8Array): Envelope {
   return env;
 }
 
+/**
+ * The last TypeMeta read that set both strings, and those strings: a scan reads the same kind
+ * again and again, and the same bytes always read as the same strings.
+ */
+let lastTypeMeta = new Uint8Array(0);
+let lastApiVersion = '';
+let lastKind = '';
+
 function readTypeMeta(bytes: Uint8Array, start: number, end: number, env: Envelope): void {
+  if (end - start === lastTypeMeta.length && end > start) {
+    let i = 0;
+    while (i < lastTypeMeta.length && lastTypeMeta[i] === bytes[start + i]) i++;
+    if (i === lastTypeMeta.length) {
+      env.apiVersion = lastApiVersion;
+      env.kind = lastKind;
+      return;
+    }
+  }
   const r = new StorageWireReader(bytes, 'Unknown.typeMeta (TypeMeta)', '', start, end);
+  let set = 0;
   while (!r.done) {
     const { field, wire } = r.tag();
     if (field !== 1 && field !== 2) {
@@ -75,6 +95,12 @@ function readTypeMeta(bytes: Uint8Array, start: number, end: number, env: Envelo
     if (wire !== WIRE_BYTES) throw protobufError(r.where, `wrong wireType = ${wire} for field ${name}`);
     const from = r.lengthDelimited(name);
     env[name] = stringFromRange(bytes, from, r.pos);
+    set |= field;
+  }
+  if (set === 3) {
+    lastTypeMeta = bytes.slice(start, end);
+    lastApiVersion = env.apiVersion;
+    lastKind = env.kind;
   }
 }
 

@@ -12,7 +12,7 @@ import { fieldsV1FromRaw, fieldsV1ToRaw } from './fields-v1.ts';
 import { noteBase64Values } from './go-json-write.ts';
 import { fitsInt, wrapInt } from './int64.ts';
 import { setOwn } from './json-parse.ts';
-import { base64FromRange, stringFromRange } from './byte-range.ts';
+import { base64FromRange, mapKeyFromRange, stringFromRange } from './byte-range.ts';
 import { rawBytesFromString, stringFromRawBytes } from './raw-string.ts';
 import { formatTime, formatUnixSeconds, parseTime, ZERO_TIME_SECONDS } from './rfc3339.ts';
 import type { FieldPlan, MessagePlan } from './schema.ts';
@@ -172,7 +172,7 @@ function addMapEntry(map: Json, buf: Uint8Array, start: number, end: number, f: 
     return;
   }
   const valueStart = valueEnd - lastLength;
-  const key = stringFromRange(buf, keyStart, keyEnd);
+  const key = mapKeyFromRange(buf, keyStart, keyEnd);
   setOwn(map, key, f.mapValue === 'bytes' ? base64FromRange(buf, valueStart, valueEnd) : stringFromRange(buf, valueStart, valueEnd));
 }
 
