@@ -1,11 +1,13 @@
 /**
  * Decoding and printing objects, the scans' work after decryption: `decodeObject` on realistic
  * Secrets (the snapshot suite's TLS Secrets of ~2 KiB, and the same with a managedFields entry as
- * Helm leaves one), then each printed as `-o ndjson` and `-o json` print it. The decoder from before
- * the speed work (test/support/storage-decode-reference.ts) runs on the same inputs in the same
- * process, so before and after share the machine's mood. Best of `reps`; every output is checked.
+ * Helm leaves one), then each printed as `get -o ndjson` prints it (objectLine) and as `-o json`.
+ * The decoder from before the speed work (test/support/storage-decode-reference.ts) runs on the
+ * same inputs in the same process, so before and after share the machine's mood. Best of `reps`;
+ * every output is checked.
  */
 import assert from 'node:assert/strict';
+import { objectLine } from '../src/cli/object-output.ts';
 import { decodeObject } from '../src/storage/decode.ts';
 import { encodeObject } from '../src/storage/encode.ts';
 import { toJson } from '../src/storage/output.ts';
@@ -43,7 +45,7 @@ const DECODERS = [
 
 const PRINTS = [
   ['decode', () => 0],
-  ['decode+ndjson', (o: KubeObject) => JSON.stringify(o).length],
+  ['decode+ndjson', (o: KubeObject) => objectLine(o, 'ndjson').length],
   ['decode+json', (o: KubeObject) => toJson(o).length],
 ] as const;
 

@@ -10,11 +10,12 @@ import { K8sEncError } from '../src/errors.ts';
 import { base64FromRange, mapKeyFromRange, stringFromRange } from '../src/storage/byte-range.ts';
 import { decodeObject } from '../src/storage/decode.ts';
 import { encodeObject } from '../src/storage/encode.ts';
-import { openEnvelope } from '../src/storage/envelope.ts';
+import { openEnvelope, sealEnvelope } from '../src/storage/envelope.ts';
 import { stringFromRawBytes } from '../src/storage/raw-string.ts';
 import { formatTime, formatUnixSeconds } from '../src/storage/rfc3339.ts';
 import { StorageWireReader } from '../src/storage/wire-reader.ts';
 import { WireWriter } from '../src/protobuf/wire.ts';
+import { referenceDecodeTyped } from './support/storage-decode-reference.ts';
 
 const RUNS = { numRuns: 500 };
 
@@ -225,5 +226,54 @@ describe('formatUnixSeconds through its per-day cache', () => {
       const s = -(2 ** 31) + d * 86400 + (d % 86400);
       assert.equal(formatUnixSeconds(s), formatTime(BigInt(s)));
     }
+  });
+});
+
+describe('times read without a reader', () => {
+  /** A Secret whose metadata.creationTimestamp is `time` as stored: any bytes. */
+  const withTime = (time: Uint8Array) => {
+    const metadata = new WireWriter().bytes(1, Buffer.from('s')).bytes(8, time).finish();
+    return sealEnvelope({ apiVersion: 'v1', kind: 'Secret', raw: new WireWriter().bytes(1, metadata).finish() });
+  };
+  const varint = (v: bigint) => new WireWriter().varint(v).finish();
+  const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+  // `08 seconds 10 nanos` as the apiserver writes it, and the shapes around it: a nanos varint of
+  // 10 bytes or more, no nanos, fields in the other order or repeated, extra fields, cut bytes.
+  const timeBytes = fc.oneof(
+    fc
+      .tuple(fc.oneof(int64, fc.bigInt({ min: 0n, max: 2n ** 50n })), fc.oneof(int64, fc.nat()))
+      .map(([s, n]) => Uint8Array.from([0x08, ...varint(s), 0x10, ...varint(BigInt(n))])),
+    fc
+      .tuple(fc.bigInt({ min: 0n, max: 2n ** 50n }), fc.uint8Array({ minLength: 1, maxLength: 12 }))
+      .map(([s, tail]) => Uint8Array.from([0x08, ...varint(s), 0x10, ...tail])),
+    fc
+      .tuple(
+        fc.bigInt({ min: 0n, max: 2n ** 40n }),
+        fc.constantFrom(
+          [],
+          [0x10],
+          [0x10, 0x00, 0x08, 0x05],
+          [0x18, 0x01],
+          [0x10, 0x80],
+          [0x10, ...new Array<number>(9).fill(0xff), 0x01],
+          [0x10, ...new Array<number>(10).fill(0xff), 0x01],
+        ),
+      )
+      .map(([s, tail]) => Uint8Array.from([0x08, ...varint(s), ...tail])),
+    fc.uint8Array({ maxLength: 14 }),
+  );
+
+  it('decode as the reference decoder decodes them, errors included', () => {
+    fc.assert(
+      fc.property(timeBytes, (time) => {
+        const b = withTime(time);
+        const text = (o: unknown) => JSON.stringify(o, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
+        assert.deepStrictEqual(
+          outcome(() => text(decodeObject(b))),
+          outcome(() => text(referenceDecodeTyped(b))),
+        );
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -48,6 +48,13 @@ const PLAIN = /^[ !#-%'-;=?-[\]-~]*$/;
 const SURROGATE = /[\ud800-\udfff]/;
 
 /**
+ * `"key":` for the keys met so far without surrogates (so also known to sort by UTF-16 units):
+ * the same few dozen field names and map keys recur in every object.
+ */
+const keyTexts = new Map<string, string>();
+const MAX_KEY_TEXTS = 4096;
+
+/**
  * Keys in Go's map order, UTF-8 byte order. Without surrogates UTF-16 code-unit order is that
  * order, so `<` compares them; keys that already come in order (protobuf maps are written
  * sorted, and so decode sorted) are returned without sorting.
@@ -57,7 +64,7 @@ export function sortedKeys(obj: object): string[] {
   let sorted = true;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    if (SURROGATE.test(k)) return sortByBytes(keys);
+    if (!keyTexts.has(k) && SURROGATE.test(k)) return sortByBytes(keys);
     if (sorted && i > 0 && keys[i - 1]! > k) sorted = false;
   }
   return sorted ? keys : keys.sort();
@@ -142,15 +149,13 @@ function compactGoJson(v: unknown, sortKeys: boolean): string | undefined {
   return out + '}';
 }
 
-/** `"key":` for the keys met so far: the same few dozen field names and map keys recur in every object. */
-const keyTexts = new Map<string, string>();
-const MAX_KEY_TEXTS = 4096;
-
 function keyJson(k: string): string {
   let text = keyTexts.get(k);
   if (text === undefined) {
+    text = goJsonRawString(k) + ':';
+    if (SURROGATE.test(k)) return text;
     if (keyTexts.size >= MAX_KEY_TEXTS) keyTexts.clear();
-    keyTexts.set(k, (text = goJsonRawString(k) + ':'));
+    keyTexts.set(k, text);
   }
   return text;
 }

@@ -216,6 +216,8 @@ function addMapEntryInGeneral(map: Json, entry: Uint8Array, f: FieldPlan, where:
 /** metav1.Time.Unmarshal of buf[start, end): no bytes is the zero time; nanos are read and ignored. */
 function decodeTime(buf: Uint8Array, start: number, end: number, where: string, name: string): string | null {
   if (start === end) return null;
+  const plain = plainTimeSeconds(buf, start, end);
+  if (plain >= 0) return formatUnixSeconds(plain);
   const r = new StorageWireReader(buf, where, `.${name} (Time)`, start, end);
   let seconds: number | bigint = 0;
   while (!r.done) {
@@ -227,6 +229,27 @@ function decodeTime(buf: Uint8Array, start: number, end: number, where: string, 
     } else r.skip(wire, field);
   }
   return typeof seconds === 'number' ? formatUnixSeconds(seconds) : formatTime(seconds);
+}
+
+/**
+ * The seconds of a Time that is exactly `08 seconds 10 nanos` (as the apiserver writes every time
+ * after 1970) with seconds below 2^49, read without a reader; -1 for anything else.
+ */
+function plainTimeSeconds(buf: Uint8Array, start: number, end: number): number {
+  if (buf[start] !== 0x08) return -1;
+  let seconds = 0;
+  let i = start + 1;
+  for (let scale = 1; ; scale *= 128) {
+    if (i >= end || scale > 2 ** 42) return -1;
+    const c = buf[i++]!;
+    seconds += (c & 0x7f) * scale;
+    if (c < 0x80) break;
+  }
+  if (i >= end || buf[i++] !== 0x10) return -1;
+  // Nanos: any varint of at most 10 bytes that ends the message (read and ignored, as gogo does).
+  const nanosEnd = i + 10;
+  while (i < end && i < nanosEnd && buf[i]! >= 0x80) i++;
+  return i === end - 1 && i < nanosEnd ? seconds : -1;
 }
 
 function decodeFieldsV1(bytes: Uint8Array, where: string): Uint8Array {
