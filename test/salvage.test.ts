@@ -61,7 +61,7 @@ async function checkCase(t: TestContext, snap: Buffer, map: PageMap, c: SalvageC
   // The oracle over the page map.
   const { keys, errors } = await salvageAll(path);
   assert.deepEqual(errors, []);
-  assert.deepEqual(salvageProblems(map, touchedPages(snap, c.bytes, map.pageSize), keys), []);
+  assert.deepEqual(salvageProblems(map, touchedPages(snap, c.bytes, map.pageSize), keys, c.bytes), []);
 
   // verify --salvage: records with mayBeSuperseded, damaged pages with their revisions, exit 3.
   const v = await runCli(['verify', '-o', 'ndjson', '--salvage', '--snapshot', path, '-c', config]);

@@ -261,7 +261,7 @@ const snapshotSalvage: FuzzTarget<{ snap: Uint8Array; map: PageMap }> = {
   run: async (s, input) => {
     const src = openingOf(input).viaFile ? await openSalvage(writeScratch(input)) : await openSalvageBytes(input);
     const { keys, errors } = await salvageAll(src);
-    const problems = [...errors.map((e) => `error item: ${e}`), ...salvageProblems(s.map, touchedPages(s.snap, input, 4096), keys)];
+    const problems = [...errors.map((e) => `error item: ${e}`), ...salvageProblems(s.map, touchedPages(s.snap, input, 4096), keys, input)];
     if (problems.length > 0) throw new SalvageOracleError(problems.slice(0, 5).join('; '));
     return keys.size;
   },

@@ -43,6 +43,12 @@ export async function keyValueType(): Promise<protobuf.Type> {
   return kvType;
 }
 
+/** The KeyValue type, once a page map has been read (readPageMap loads it). */
+export function loadedKeyValueType(): protobuf.Type {
+  if (kvType === undefined) throw new Error('read a page map first: it loads the KeyValue type');
+  return kvType;
+}
+
 function header(db: Buffer, pageSize: number, p: number) {
   const o = p * pageSize;
   return {
@@ -145,4 +151,34 @@ export async function readPageMap(file: Buffer): Promise<PageMap> {
     }
   }
   return { pageSize, branches, leaves };
+}
+
+/**
+ * The deletes a damaged file's leaf `pages` still name (a leaf header, an 18-byte revision key
+ * ending in 't', a KeyValue that decodes), as far as they parse. For the salvage oracle: a key byte
+ * flipped inside a delete can make it name another live key, and nothing in the file then tells it
+ * from a real delete of that key.
+ */
+export function deletesOn(file: Uint8Array, pages: Iterable<number>, pageSize: number, KV: protobuf.Type): { key: string; main: number }[] {
+  const db = Buffer.from(file.buffer, file.byteOffset, file.length);
+  const out: { key: string; main: number }[] = [];
+  for (const p of pages) {
+    if ((p + 1) * pageSize > db.length || header(db, pageSize, p).flags !== 0x02) continue;
+    let els: ReturnType<typeof elements>;
+    try {
+      els = elements(db, pageSize, p);
+    } catch {
+      continue;
+    }
+    for (const e of els) {
+      if (e.key.length !== 18 || !isRevisionKey(e.key)) continue;
+      try {
+        const kv = KV.decode(e.value) as unknown as { key: Uint8Array };
+        out.push({ key: Buffer.from(kv.key).toString('latin1'), main: Number(e.key.readBigUInt64BE(0)) });
+      } catch {
+        // not a KeyValue: no delete to count
+      }
+    }
+  }
+  return out;
 }

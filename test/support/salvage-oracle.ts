@@ -8,7 +8,7 @@
  */
 import { fromUtf8 } from '../../src/bytes.ts';
 import { openSalvage, type SalvageSource } from '../../src/etcd/salvage/source.ts';
-import type { MapEntry, PageMap } from './page-map.ts';
+import { deletesOn, loadedKeyValueType, type MapEntry, type PageMap } from './page-map.ts';
 
 export interface Salvaged {
   revision: number;
@@ -47,14 +47,19 @@ function newestByKey(entries: Iterable<MapEntry>): Map<string, MapEntry> {
   return out;
 }
 
-/** The problems with `got`, empty when salvage did what it must. */
-export function salvageProblems(map: PageMap, touched: Set<number>, got: Map<string, Salvaged>): string[] {
+/**
+ * The problems with `got`, empty when salvage did what it must. `damaged` (the damaged file): a key
+ * may be missing when a delete naming it, newer than its intact revision, is on a touched page (a
+ * key byte flipped inside another key's delete makes one salvage cannot tell from a real one).
+ */
+export function salvageProblems(map: PageMap, touched: Set<number>, got: Map<string, Salvaged>, damaged?: Uint8Array): string[] {
   const all = [...map.leaves.values()].flatMap((l) => l.entries);
   const intact = [...map.leaves.values()].filter((l) => l.pages.every((p) => !touched.has(p))).flatMap((l) => l.entries);
   const truth = newestByKey(all);
   const onTouched = new Set(
     [...map.leaves.values()].filter((l) => l.pages.some((p) => touched.has(p))).flatMap((l) => l.entries.map((e) => `${e.main}_${e.sub}`)),
   );
+  const damagedDeletes = damaged === undefined ? [] : deletesOn(damaged, touched, map.pageSize, loadedKeyValueType());
   const problems: string[] = [];
   for (const [key, u] of newestByKey(intact)) {
     const g = got.get(key);
@@ -66,7 +71,8 @@ export function salvageProblems(map: PageMap, touched: Set<number>, got: Map<str
     }
     const t = truth.get(key)!;
     // A delete newer than u may have survived on a damaged page: then the key is rightly gone.
-    const deletedLater = all.some((e) => e.key === key && e.tombstone && e.main > u.main);
+    const deletedLater =
+      all.some((e) => e.key === key && e.tombstone && e.main > u.main) || damagedDeletes.some((d) => d.key === key && d.main > u.main);
     if (g === undefined) {
       if (!t.tombstone && !deletedLater) problems.push(`${name}: revision ${u.main} on intact page ${u.page} not recovered`);
     } else if (g.revision < u.main)

@@ -72,8 +72,10 @@ export class PageFile {
     // a damaged count in the header would otherwise hide elements without a trace.
     const tableCount = elementTableCount(buf, h.flags, this.le);
     if (tableCount !== null && tableCount !== count && tableCount <= fits) {
+      // Either may be the damaged one: read as many as either says (elements past the real count
+      // fail the shape check and are reported).
       cut = `the header says ${count} elements, the element table ${tableCount}`;
-      count = tableCount;
+      count = Math.max(count, tableCount);
     }
     if (count > fits) {
       cut ??= `${count} elements do not fit in ${length} bytes`;

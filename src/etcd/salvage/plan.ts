@@ -33,6 +33,8 @@ export interface SalvagePlan {
   compactRevision: number;
   /** The newest revision among the used entries. */
   revision: number;
+  /** Tree leaves with unreadable elements or cut short: their deletes are not trusted (the key comes back, flagged). */
+  suspectPages: Set<number>;
 }
 
 interface Walked {
@@ -41,6 +43,7 @@ interface Walked {
   reached: Set<number>;
   inlineValues: Map<KeyEntry, Uint8Array>;
   newest: number;
+  suspect: Set<number>;
 }
 
 function revBounds(b: KeyBounds): { from: Rev | null; to: Rev | null } {
@@ -49,7 +52,7 @@ function revBounds(b: KeyBounds): { from: Rev | null; to: Rev | null } {
 
 /** The live tree of the `key` bucket: its entries, and the ranges it cannot account for. */
 function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
-  const w: Walked = { live: [], damaged: [], reached: new Set(), inlineValues: new Map(), newest: 0 };
+  const w: Walked = { live: [], damaged: [], reached: new Set(), inlineValues: new Map(), newest: 0, suspect: new Set() };
   walkTree(
     pf,
     ref,
@@ -57,9 +60,10 @@ function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
       damaged(page, reason, bounds) {
         w.damaged.push({ page, reason, ...revBounds(bounds) });
       },
-      leaf(node, bounds, cut, zeroed) {
+      leaf(node, bounds, cut, zeroed, wideBounds) {
         const { entries, broken } = keyEntries(node, zeroed);
         const range = revBounds(bounds);
+        const wide = revBounds(wideBounds);
         const inside = (e: KeyEntry) =>
           (range.from === null || compareRev(e, range.from) >= 0) && (range.to === null || compareRev(e, range.to) < 0);
         if (entries.length > 0 && !entries.every(inside)) {
@@ -80,17 +84,18 @@ function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
           if (e.main > w.newest) w.newest = e.main;
         }
         if (broken.length === 0 && cut === undefined) return;
+        w.suspect.add(node.page);
         // Each run of unreadable elements could have held the revisions between its readable neighbours.
         const lost = zeroed === undefined ? '' : `; ${zeroed.length} overflow page${zeroed.length === 1 ? ' is' : 's are'} all zeros`;
         const reason = (n: number) => `${n} of ${node.count} elements unreadable${cut === undefined ? '' : `; ${cut}`}${lost}`;
         if (entries.length === 0) {
-          w.damaged.push({ page: node.page, reason: reason(broken.length), ...range });
+          w.damaged.push({ page: node.page, reason: reason(broken.length), ...wide });
           return;
         }
         let run: number[] = [];
         const flush = (next: KeyEntry | undefined, prev: KeyEntry | undefined) => {
           if (run.length > 0)
-            w.damaged.push({ page: node.page, reason: reason(run.length), from: prev ?? range.from, to: next ?? range.to });
+            w.damaged.push({ page: node.page, reason: reason(run.length), from: prev ?? wide.from, to: next ?? range.to });
           run = [];
         };
         let prev: KeyEntry | undefined;
@@ -103,7 +108,7 @@ function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
         }
         flush(undefined, prev);
         // A page cut short may have held more elements after the last readable one.
-        if (cut !== undefined && broken.length === 0)
+        if (cut !== undefined && entries[entries.length - 1]!.index === node.count - 1)
           w.damaged.push({ page: node.page, reason: cut, from: prev ?? range.from, to: range.to });
       },
     },
@@ -170,6 +175,7 @@ export function salvagePlan(file: BlockFile, dataSize: number): SalvagePlan {
   // of their revision can fill in the real one.
   const renamed = renamedEntries(entries, compact);
   damaged.push(...renamed);
+  const suspect = walked?.suspect ?? new Set<number>();
   const have = new Map(entries.map((e) => [`${e.main}_${e.sub}`, e]));
   let newestAnywhere = 0;
   for (let p = 2; p < pf.pageCount; p++) {
@@ -200,6 +206,7 @@ export function salvagePlan(file: BlockFile, dataSize: number): SalvagePlan {
   // The copies may look renamed too (or make a tree entry look so): checked again over all entries.
   const seen = new Set(renamed.map((d) => `${d.page} ${d.from?.main}`));
   damaged.push(...renamedEntries(entries, compact).filter((d) => !seen.has(`${d.page} ${d.from?.main}`)));
+  damaged.push(...suspectRanges(entries, suspect));
   if (meta === null && foundTree !== undefined && damaged.length === 1 && newestAnywhere <= newest) {
     // No meta page says which tree is current (with a valid meta, its damaged root says the current
     // tree is damaged): a whole found tree holding the newest revision of any page is taken as current.
@@ -216,5 +223,31 @@ export function salvagePlan(file: BlockFile, dataSize: number): SalvagePlan {
     inlineValues: walked?.inlineValues ?? new Map(),
     compactRevision: compact ?? 0,
     revision: Math.max(newest, compact ?? 0),
+    suspectPages: suspect,
   };
+}
+
+/**
+ * A tree leaf with damage inside it (unreadable elements, cut short) may hold more that parsed but
+ * is wrong (a flipped key byte that still makes a valid key): all the revisions it holds are
+ * reported. (A copy that differs, or a key that looks renamed, does not say which of two pages is
+ * the damaged one: those report their revisions only.)
+ */
+function suspectRanges(entries: KeyEntry[], suspect: Set<number>): DamagedRange[] {
+  const span = new Map<number, { from: number; to: number }>();
+  for (const e of entries) {
+    if (!suspect.has(e.page)) continue;
+    const s = span.get(e.page);
+    if (s === undefined) span.set(e.page, { from: e.main, to: e.main });
+    else {
+      s.from = Math.min(s.from, e.main);
+      s.to = Math.max(s.to, e.main);
+    }
+  }
+  return [...span].map(([page, s]) => ({
+    page,
+    reason: 'holds damage: its other revisions are not sure either',
+    from: { main: s.from, sub: 0 },
+    to: { main: s.to + 1, sub: 0 },
+  }));
 }

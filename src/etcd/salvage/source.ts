@@ -99,17 +99,29 @@ export class SalvageSource implements EtcdSource {
     return revision;
   }
 
-  /** Per key under `prefix`, its newest entry at the revision, in key order. */
+  /**
+   * Per key under `prefix`, its newest entry at the revision, in key order. A delete on a page with
+   * damage inside it may be another key's, renamed: the key's newest put before it comes back
+   * instead (flagged, as that page's revisions are a damaged range).
+   */
   private newest(prefix: Uint8Array, exact: boolean, revision: number): KeyEntry[] {
     const want = latin1(prefix);
     const best = new Map<string, KeyEntry>();
+    const bestPut = new Map<string, KeyEntry>();
     for (const e of this.plan.entries) {
       if (revision > 0 && e.main > revision) continue;
       if (exact ? e.name !== want : !e.name.startsWith(want)) continue;
       const b = best.get(e.name);
       if (b === undefined || compareRev(e, b) > 0) best.set(e.name, e);
+      const p = bestPut.get(e.name);
+      if (!e.tombstone && (p === undefined || compareRev(e, p) > 0)) bestPut.set(e.name, e);
     }
-    return [...best.values()].filter((e) => !e.tombstone).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const out: KeyEntry[] = [];
+    for (const e of best.values()) {
+      if (!e.tombstone) out.push(e);
+      else if (this.plan.suspectPages.has(e.page) && bestPut.has(e.name)) out.push(bestPut.get(e.name)!);
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   private item(e: KeyEntry, revision: number): ScanItem {

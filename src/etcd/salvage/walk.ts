@@ -19,17 +19,19 @@ export interface KeyBounds {
 }
 
 export interface TreeVisitor {
-  leaf(node: Node, bounds: KeyBounds, cut: string | undefined, zeroed?: [number, number][]): void;
+  /** `wide`: the bounds for what its unreadable elements could have held (see walkTree's `wide`). */
+  leaf(node: Node, bounds: KeyBounds, cut: string | undefined, zeroed: [number, number][] | undefined, wide: KeyBounds): void;
   damaged(page: number, reason: string, bounds: KeyBounds): void;
 }
 
 /** `reached` collects the tree pages the walk read (branches and leaves), so a page scan can skip them. */
 export function walkTree(pf: PageFile, ref: BucketRef, visit: TreeVisitor, reached: Set<number>): void {
   const all: KeyBounds = { from: null, to: null };
-  if (ref.inline !== undefined) return visit.leaf(ref.inline, all, undefined);
-  // `wide`: the bounds a child that cannot be read is reported with. Its own branch key may be
-  // damaged too (a flipped byte that keeps the keys in order), so its range starts at the
-  // previous sibling's key: that sibling's revisions are read from it anyway.
+  if (ref.inline !== undefined) return visit.leaf(ref.inline, all, undefined, undefined, all);
+  // `wide`: the bounds a child that cannot be read (or a leaf's unreadable first elements) is
+  // reported with. Its own branch key may be damaged too (a flipped byte that keeps the keys in
+  // order), so its range starts at the previous sibling's key: that sibling's revisions are read
+  // from it anyway.
   const stack: { pgid: number; bounds: KeyBounds; wide: KeyBounds; depth: number }[] = [
     { pgid: ref.root, bounds: all, wide: all, depth: 0 },
   ];
@@ -48,7 +50,7 @@ export function walkTree(pf: PageFile, ref: BucketRef, visit: TreeVisitor, reach
     // Only the page itself: a damaged overflow count must not make its neighbours look visited.
     reached.add(pgid);
     if (node.isLeaf) {
-      visit.leaf(node, bounds, cut, zeroed);
+      visit.leaf(node, bounds, cut, zeroed, wide);
       continue;
     }
     if (depth >= MAX_DEPTH) {
