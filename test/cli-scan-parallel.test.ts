@@ -12,6 +12,7 @@ import { createTransformer } from '../src/config/create-transformer.ts';
 import { parseEncryptionConfig } from '../src/config/parse.ts';
 import { encodeObject } from '../src/storage/encode.ts';
 import type { KubeObject } from '../src/storage/types.ts';
+import { SCAN_CHUNK_BYTES } from '../src/cli/chunks.ts';
 import { runCli, type CliResult } from './support/cli-io.ts';
 import { EtcdWriter, snapshotSave } from './support/etcd-data.ts';
 import { etcdSkipReason, startEtcd } from './support/etcd-server.ts';
@@ -88,7 +89,8 @@ function object(kind: string, namespace: string, name: string, i: number): KubeO
     apiVersion: 'v1',
     kind,
     metadata: { name, namespace, uid: `uid-${i}`, creationTimestamp: '2024-01-02T03:04:05Z', labels: { n: String(i % 7) } },
-    data: { v: Buffer.from(`value ${i} `.repeat(1 + (i % 40))).toString('base64') },
+    // ~2 KiB each, so the snapshot holds a chunk for each of 3 workers: the scans then split pass 1 between them.
+    data: { v: Buffer.from(`value ${i} `.repeat(1 + (i % 40))).toString('base64'), pad: Buffer.alloc(1536, i % 251).toString('base64') },
   };
 }
 
@@ -153,6 +155,8 @@ test('real snapshot with 2,600 values and failures mixed in: same output on 1, 2
     const snap = join(work, 'snapshot.db');
     await snapshotSave(etcd.endpoint, snap);
 
+    assert.ok((await stat(snap)).size >= 3 * SCAN_CHUNK_BYTES, 'big enough for pass 1 in shares on 3 workers');
+
     const src = ['--snapshot', snap, '-c', configPath];
     const v = await sameForAnyWorkers(['verify', ...src, '-o', 'ndjson']);
     assert.equal(v.code, 3);
@@ -166,6 +170,19 @@ test('real snapshot with 2,600 values and failures mixed in: same output on 1, 2
     assert.equal(g.err.trimEnd().split('\n').length, 3 * 220);
     await sameForAnyWorkers(['get', 'secrets', '-n', 'team-3', ...src, '-o', 'name']);
     await sameForAnyWorkers(['get', 'configmaps', '-A', ...src, '-o', 'ndjson', '--for-restore']);
+    // A wrong trailer: the hash runs beside the shares of pass 1, and nothing is printed.
+    const bytes = await readFile(snap);
+    bytes[bytes.length - 1]! ^= 1;
+    await writeFile(snap, bytes);
+    for (const args of [
+      ['verify', ...src, '-o', 'ndjson'],
+      ['get', 'secrets', '-A', ...src, '-o', 'ndjson'],
+    ]) {
+      const r = await sameForAnyWorkers(args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(r.out, '');
+      assert.match(r.err, /sha256/);
+    }
   } finally {
     await etcd.stop();
     await rm(work, { recursive: true, force: true });

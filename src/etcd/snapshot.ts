@@ -104,7 +104,7 @@ export class SnapshotSource implements EtcdSource {
    * `work`'s result once the hash check (started here, in a worker thread) has passed too; a hash
    * mismatch wins over any error `work` met in the unchecked file.
    */
-  private async checked<T>(work: () => T | Promise<T>): Promise<T> {
+  private async checked<T>(work: () => T | Promise<T>, awaitHash = true): Promise<T> {
     if (this.hashCheck === null) return work();
     this.hashResult ??= this.hashCheck();
     let result: T;
@@ -114,7 +114,8 @@ export class SnapshotSource implements EtcdSource {
       await this.hashResult;
       throw e;
     }
-    await this.hashResult;
+    if (awaitHash) await this.hashResult;
+    else this.hashResult.catch(() => undefined); // reported by the call that awaits it (mergeShares)
     return result;
   }
 
@@ -216,14 +217,16 @@ export class SnapshotSource implements EtcdSource {
 
   /**
    * Pass 1 split for `count` threads: the key bucket's subtrees in `count` shares, and the revision
-   * checked against the file; null when the bucket is too small to split (then use `plan`).
+   * checked against the file; null when the bucket is too small to split (then use `plan`). The
+   * sha256 check starts here and is awaited by mergeShares (or by `plan` when this gives null).
    */
   async planShares(count: number, opts: { revision?: number } = {}): Promise<{ subtrees: number[][]; revision: number } | null> {
+    // Not waiting for the hash: the shares are read while it runs, as one pass is; mergeShares waits.
     return this.checked(() => {
       const revision = this.checkRevision(opts.revision);
       const subtrees = splitRoots(this.db, this.keyBucket, count);
       return subtrees === null ? null : { subtrees, revision };
-    });
+    }, false);
   }
 
   /** One share of pass 1 (a thread's own source over the same file): `revision` as planShares checked it. */
