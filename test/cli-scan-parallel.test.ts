@@ -39,6 +39,10 @@ test('sample snapshot: verify and get print the same bytes on 1, 2 and 3 workers
   assert.ok(g.out.includes('"kind":"Secret"'));
   await sameForAnyWorkers(['get', 'secrets', '-A', ...SAMPLE, '-o', 'name']);
   await sameForAnyWorkers(['get', 'configmaps', '-A', ...SAMPLE, '-o', 'ndjson', '--for-restore']);
+  // Printed a chunk at a time, not an object at a time.
+  const one = await runCli(['get', 'secrets', '-A', ...SAMPLE, '-o', 'ndjson', '--workers', '1']);
+  assert.ok(one.out.split('\n').length > 3);
+  assert.equal(one.writes, 1);
 });
 
 test('a snapshot whose sha256 trailer is wrong prints nothing and writes no folder, on any workers (the hash runs beside pass 1)', async () => {

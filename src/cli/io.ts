@@ -3,6 +3,27 @@ export interface Output {
   write(chunk: string | Uint8Array): void | Promise<void>;
 }
 
+/**
+ * Text held back and written to `out` as one piece by `flush`: a scan printed object by object
+ * made one write per object (~4 µs each to a file or /dev/null, 0.4 s per 100,000 Secrets).
+ */
+export class HeldOutput implements Output {
+  private parts: string[] = [];
+
+  constructor(private readonly out: Output) {}
+
+  write(chunk: string | Uint8Array): void {
+    this.parts.push(typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk));
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    await this.out.write(text);
+  }
+}
+
 export interface CliIo {
   stdout: Output;
   stderr: Output;

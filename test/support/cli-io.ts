@@ -6,6 +6,8 @@ export interface CliResult {
   stdout: Uint8Array;
   out: string;
   err: string;
+  /** How many writes stdout got. */
+  writes: number;
 }
 
 /** Runs the CLI in-process with captured stdout/stderr and the given stdin. */
@@ -21,5 +23,5 @@ export async function runCli(argv: string[], stdin: Uint8Array | string = new Ui
   };
   const code = await run(argv, io);
   const stdout = new Uint8Array(Buffer.concat(out));
-  return { code, stdout, out: new TextDecoder().decode(stdout), err: err.join('') };
+  return { code, stdout, out: new TextDecoder().decode(stdout), err: err.join(''), writes: out.length };
 }

@@ -9,7 +9,7 @@ import { shown } from '../printable.ts';
 import { goQuote } from '../../go-quote.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
 import { failureNote, storedBytes } from '../scan-format.ts';
-import { EXIT_ERROR, EXIT_OK, EXIT_SOME_FAILED, type CliIo } from '../io.ts';
+import { EXIT_ERROR, EXIT_OK, EXIT_SOME_FAILED, HeldOutput, type CliIo } from '../io.ts';
 import { createObjectWriter, formatObject, objectLine, OBJECT_FORMATS, type ObjectWriter } from '../object-output.ts';
 import { startProgress } from '../progress.ts';
 import { openScan } from '../sources.ts';
@@ -109,7 +109,9 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const { revision, workers, config, kms, source, reader } = await openScan('get', p, etcdPrefix, undefined, io);
   const progress = startProgress(io, `reading ${t.resource.qualified}`);
   const ext = format === 'yaml' ? 'yaml' : 'json';
-  const writer: ObjectWriter | null = outDir === undefined ? createObjectWriter(io.stdout, format, t.keys !== undefined) : null;
+  // Written a chunk at a time (flushed after each), not an object at a time.
+  const stdout = new HeldOutput(io.stdout);
+  const writer: ObjectWriter | null = outDir === undefined ? createObjectWriter(stdout, format, t.keys !== undefined) : null;
   const out = outDir === undefined ? null : new OutDir(outDir, progress);
   let found = 0;
   let failed = 0;
@@ -194,6 +196,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
             await progress.note(`error: ${shown(report.key)}: ${e.message}`);
           }
         }
+        await stdout.flush();
       }
   } finally {
     await progress.done();
@@ -208,6 +211,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (t.prefix !== undefined && found === 0 && failed === 0) await io.stderr.write(nothingUnder(t, p.positionals[0]!, etcdPrefix));
   if (writer && (t.keys === undefined || found > 0)) await writer.end();
+  await stdout.flush();
   if (out !== null) await reportOutDir(io, out, found, failed + unwritten);
   else if (found === 0 && failed === 0 && (format === 'ndjson' || format === 'name')) await io.stderr.write('No resources found\n');
   if (damaged) return EXIT_DAMAGED;
