@@ -30,6 +30,20 @@ function markOf(rec: VerifyRecord): VerifyMark {
 }
 export type VerifyFormat = 'table' | 'ndjson';
 
+/** `rec` counts under `mark` (a mark without a key: records with one are never counted together). */
+function sameMark(mark: VerifyMark, rec: VerifyRecord): boolean {
+  return (
+    rec.status === mark.status &&
+    rec.stale === mark.stale &&
+    rec.status !== 'error' &&
+    rec.stale !== true &&
+    rec.provider === mark.provider &&
+    rec.keyName === mark.keyName &&
+    rec.resource === mark.resource &&
+    rec.mayBeSuperseded === mark.mayBeSuperseded
+  );
+}
+
 /**
  * A chunk's marks, alike ones counted together (in the order each first appears, so summaries and
  * reports list rows as they would one mark at a time): 100,000 mark objects cost ~0.25 s to
@@ -121,14 +135,19 @@ export async function verifyChunk(
   let text = '';
   const marks: MarkCount[] = [];
   const alike = new Map<string, MarkCount>();
+  let last: MarkCount | undefined;
   for (const rec of await verifyRecords(items, reader, etcdPrefix)) {
-    const mark = markOf(rec);
-    if (mark.key !== undefined) marks.push({ mark, count: 1 });
+    // The common case: like the one before.
+    if (last !== undefined && sameMark(last.mark, rec)) last.count++;
     else {
-      const id = `${mark.status}\0${mark.provider}\0${mark.keyName}\0${mark.stale}\0${mark.resource}\0${mark.mayBeSuperseded}`;
-      const seen = alike.get(id);
-      if (seen !== undefined) seen.count++;
-      else alike.set(id, marks[marks.push({ mark, count: 1 }) - 1]!);
+      const mark = markOf(rec);
+      if (mark.key !== undefined) marks.push({ mark, count: 1 });
+      else {
+        const id = `${mark.status}\0${mark.provider}\0${mark.keyName}\0${mark.stale}\0${mark.resource}\0${mark.mayBeSuperseded}`;
+        last = alike.get(id);
+        if (last !== undefined) last.count++;
+        else alike.set(id, (last = marks[marks.push({ mark, count: 1 }) - 1]!));
+      }
     }
     if (opts.failuresOnly === true && rec.status !== 'error') continue;
     text += format === 'ndjson' ? JSON.stringify(rec) + '\n' : tableRow(rec, opts.columns ?? DEFAULT_COLUMNS);

@@ -1,9 +1,9 @@
 /**
- * The scan pipeline over worker threads, for snapshot sources: the main thread runs pass 1 (which
- * keys, where their values lie), then hands each worker chunks of value locations; the workers
- * read those values from their own file handle, decrypt, decode and format them, and send back
- * text. The main thread prints the chunks in key order, with at most two per worker in flight, so
- * memory stays bounded whatever the snapshot size.
+ * The scan pipeline over threads, for snapshot sources: pass 1 (which keys, where their values
+ * lie) split between the lanes or run here, then chunks of value locations handed to the lanes —
+ * this thread and worker threads that read those values from their own file handle, decrypt,
+ * decode and format them, and send back text. Chunks are printed in key order, with at most two
+ * per lane in flight, so memory stays bounded whatever the snapshot size.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -11,17 +11,16 @@ import type { EncryptionConfig } from '../config/types.ts';
 import type { ScanPlan, SnapshotSource, ValueLocation } from '../etcd/snapshot.ts';
 import { K8sEncError } from '../errors.ts';
 import { mapOrdered } from './map-ordered.ts';
+import { chunkRunner, type ChunkResult } from './scan-chunk.ts';
 import { UsageError } from './args.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
 import { startSiblingWorker } from './worker-thread.ts';
 import { packLocations, toClonedError, type ChunkMessage, type ChunkReply, type ScanJob, type ShareMessage } from './scan-messages.ts';
 
-export type ChunkResult = Extract<ChunkReply, { ok: true }>;
-
 /**
- * Scan workers to use: `--workers`, else K8S_ENC_WORKERS, else one per core, at most 8 (1 = the
- * single-thread scan). Never more than the cores: extra threads only cost memory (1000 of them
- * took 8.6 GB). Anything but a positive integer is a usage error, not a silent 1.
+ * Scan threads to use, this one included: `--workers`, else K8S_ENC_WORKERS, else one per core, at
+ * most 8 (1 = the single-thread scan). Never more than the cores: extra threads only cost memory
+ * (1000 of them took 8.6 GB). Anything but a positive integer is a usage error, not a silent 1.
  */
 export function scanWorkerCount(command: string, flag: string | undefined): number {
   const cores = availableParallelism();
@@ -61,10 +60,16 @@ function* chunksOf(problems: K8sEncError[], all: ValueLocation[]): Generator<Omi
   if (from < all.length || first.length > 0) yield { problems: first, locations: packLocations(all.slice(from)) };
 }
 
+/** Chunks a worker thread gets ahead of its work. */
+const WORKER_QUEUE = 3;
+
 /**
- * The scan's chunk results in key order. The first worker (all of them, for a file big enough)
- * starts while pass 1 runs on the main thread; the others start only when there are chunks for
- * them, so a small scan never starts more threads than it has chunks. Each chunk goes to the worker with the fewest chunks pending.
+ * The scan's chunk results in key order, over `count` lanes: the main thread's own (it has every
+ * module loaded already, where a worker thread's start-up costs ~0.15 s of CPU) and count − 1
+ * worker threads. For a file big enough to need them all, the workers start at once and pass 1
+ * is split between all lanes (planShares); otherwise pass 1 runs here and a worker starts only
+ * when every lane has a chunk pending, so a small scan starts no more threads than it has chunks.
+ * Each chunk goes to the lane with the fewest chunks pending.
  */
 export async function* scanInWorkers(
   source: SnapshotSource,
@@ -74,9 +79,10 @@ export async function* scanInWorkers(
   count: number,
   watch: { onStart?(started: number): void; onTotal?(items: number): void } = {},
 ): AsyncGenerator<ChunkResult> {
-  const workers: Worker[] = [];
-  const load: number[] = [];
-  const waiting = new Map<number, { worker: number; resolve(r: ChunkResult): void; reject(e: Error): void }>();
+  const lanes: (Worker | null)[] = [null]; // null: this thread
+  const load: number[] = [0];
+  const local = chunkRunner(job);
+  const waiting = new Map<number, { resolve(r: ChunkResult): void; reject(e: Error): void }>();
   let failure: Error | undefined;
   const fail = (e: Error) => {
     failure ??= e;
@@ -84,9 +90,9 @@ export async function* scanInWorkers(
     waiting.clear();
   };
   const addWorker = () => {
-    const i = workers.length;
+    const i = lanes.length;
     const w = startWorker(job);
-    workers.push(w);
+    lanes.push(w);
     load.push(0);
     w.on('message', (r: ChunkReply) => {
       const p = waiting.get(r.id);
@@ -97,40 +103,50 @@ export async function* scanInWorkers(
     });
     w.on('error', (e) => fail(e));
     w.on('exit', (code) => fail(new Error(`scan worker exited with code ${code}`)));
-    watch.onStart?.(workers.length);
+    watch.onStart?.(lanes.length - 1);
   };
   let nextId = 0;
-  const post = (worker: number, body: Omit<ChunkMessage, 'id'> | Omit<ShareMessage, 'id'>, transfer: ArrayBuffer[]) => {
+  const post = (lane: number, body: Omit<ChunkMessage, 'id'> | Omit<ShareMessage, 'id'>, transfer: ArrayBuffer[]) => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
-    load[worker]!++;
+    load[lane]!++;
+    const worker = lanes[lane];
+    if (worker === null) {
+      // After the current turn, so that messages to the workers go out before this lane's work.
+      const turn = new Promise<void>((resolve) => setImmediate(resolve));
+      return turn.then(() => local(source, { id, ...body } as ChunkMessage | ShareMessage)).finally(() => load[lane]!--);
+    }
     return new Promise<ChunkResult>((resolve, reject) => {
-      waiting.set(id, { worker, resolve, reject });
-      workers[worker]!.postMessage({ id, ...body }, transfer);
+      waiting.set(id, { resolve, reject });
+      worker!.postMessage({ id, ...body }, transfer);
     });
   };
   const send = (chunk: Omit<ChunkMessage, 'id'>): Promise<ChunkResult> => {
-    if (!failure && workers.length < count && Math.min(...load) > 0) addWorker();
-    return post(load.indexOf(Math.min(...load)), chunk, [chunk.locations.numbers.buffer as ArrayBuffer]);
+    if (!failure && lanes.length < count && Math.min(...load) > 0) addWorker();
+    // A worker with fewer than WORKER_QUEUE chunks first: while this thread runs a chunk of its
+    // own it cannot hand out more, and a worker with none left would wait.
+    let lane = 0;
+    for (let w = 1; w < lanes.length; w++) if (load[w]! < WORKER_QUEUE && (lane === 0 || load[w]! < load[lane]!)) lane = w;
+    if (lane === 0) lane = load.indexOf(Math.min(...load));
+    return post(lane, chunk, [chunk.locations.numbers.buffer as ArrayBuffer]);
   };
-  /** Pass 1: in shares, one per worker, when they all run already and the bucket splits; else here. */
+  /** Pass 1: in shares, one per lane, when the workers run already and the bucket splits; else here. */
   const planned = async (): Promise<ScanPlan> => {
     const wanted = revision === undefined ? {} : { revision };
-    const split = workers.length > 1 ? await source.planShares(workers.length, wanted) : null;
+    const split = lanes.length > 1 ? await source.planShares(lanes.length, wanted) : null;
     if (split === null) return source.plan(prefix, wanted);
     const asked = split.subtrees.map((subtrees, w) => post(w, { share: { prefix, revision: split.revision, subtrees } }, []));
     return source.mergeShares((await Promise.all(asked)).map((r) => r.share!));
   };
-  // A file that holds a chunk per worker is likely to need them all: start them now, so that their
-  // start-up (module loading, ~0.1 s each) runs alongside pass 1 rather than after it.
-  const early = source.size >= count * SCAN_CHUNK_BYTES ? count : 1;
-  for (let i = 0; i < early; i++) addWorker();
+  // A file that holds a chunk per lane is likely to need them all: start the workers now, so that
+  // their start-up runs alongside this thread's work rather than after it.
+  if (source.size >= count * SCAN_CHUNK_BYTES) while (lanes.length < count) addWorker();
   try {
     const plan = await planned();
     watch.onTotal?.(plan.problems.length + plan.locations.length);
-    yield* mapOrdered(chunksOf(plan.problems, plan.locations), send, 2 * count);
+    yield* mapOrdered(chunksOf(plan.problems, plan.locations), send, (WORKER_QUEUE + 1) * count);
   } finally {
     failure ??= new Error('scan finished');
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(lanes.map((w) => w?.terminate()));
   }
 }

@@ -4,33 +4,15 @@
  * Values never cross threads; only locations in and strings out.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSnapshot, type SnapshotSource } from '../etcd/snapshot.ts';
-import type { ScanItem } from '../etcd/source.ts';
+import { openSnapshot } from '../etcd/snapshot.ts';
 import { K8sEncError } from '../errors.ts';
-import { unpackLocations, type ChunkMessage, type ShareMessage, type ChunkReply, type ScanJob } from './scan-messages.ts';
-import { columnsFor, getChunk, verifyChunk } from './scan-format.ts';
-import { createValueReader } from '../value/reader.ts';
+import { chunkRunner } from './scan-chunk.ts';
+import type { ChunkMessage, ChunkReply, ScanJob, ShareMessage } from './scan-messages.ts';
 
 const job = workerData as ScanJob;
 const port = parentPort;
 if (port === null) throw new Error('scan-worker.ts runs only as a worker thread');
-
-const reader = createValueReader(job.config, job.etcdPrefix);
-const encoder = new TextEncoder();
-
-async function run(source: SnapshotSource, m: ChunkMessage | ShareMessage): Promise<ChunkReply> {
-  if ('share' in m) return { id: m.id, ok: true, share: source.planShare(m.share.prefix, m.share.revision, m.share.subtrees) };
-  const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: new K8sEncError(p.code, p.message) }));
-  items.push(...source.read(unpackLocations(m.locations)));
-  if (job.kind === 'verify') {
-    const { text, marks } = await verifyChunk(items, reader, job.etcdPrefix, job.format, {
-      failuresOnly: job.failuresOnly === true,
-      columns: columnsFor(job.config),
-    });
-    return { id: m.id, ok: true, verify: { text: encoder.encode(text), marks } };
-  }
-  return { id: m.id, ok: true, get: await getChunk(items, reader, job.resource, job.format, job.forRestore) };
-}
+const run = chunkRunner(job);
 
 /**
  * Opens the snapshot, then listens: messages sent meanwhile wait in the port. A snapshot that
