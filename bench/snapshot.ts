@@ -156,7 +156,8 @@ export async function runSnapshot(opts: { secrets: number; size: number; reps: n
   if (goBin !== null && (await checkOutputs(goScan(goBin, 'verify', snap), goScan(goBin, 'get', snap), snap, 'go scan')) !== ourObjects) {
     throw new Error('go scan: get printed other bytes than k8s-enc get');
   }
-  // Go (one thread), the default (one scan worker per core) and the single-thread scan, interleaved.
+  // Go (one thread), the default (one scan thread per core: this one and a worker each for the
+  // others) and the single-thread scan, interleaved.
   type Variant = { label: string; argv: (c: (typeof commands)[number]) => string[]; env: Record<string, string>; backend: string };
   const variants: Variant[] = [
     ...(goBin === null
@@ -164,7 +165,7 @@ export async function runSnapshot(opts: { secrets: number; size: number; reps: n
       : [
           { label: 'Go, bbolt, 1 thread', argv: (c: (typeof commands)[number]) => goScan(goBin, c.op, snap), env: {}, backend: 'go-bbolt' },
         ]),
-    { label: `${availableParallelism()} workers`, argv: (c) => ours(c.args), env: {}, backend: how },
+    { label: `${availableParallelism()} threads`, argv: (c) => ours(c.args), env: {}, backend: how },
     { label: '1 thread', argv: (c) => ours(c.args), env: { K8S_ENC_WORKERS: '1' }, backend: how },
   ];
   const rows: Row[] = [];
