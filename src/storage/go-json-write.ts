@@ -67,7 +67,31 @@ export function sortedKeys(obj: object): string[] {
     if (!keyTexts.has(k) && SURROGATE.test(k)) return sortByBytes(keys);
     if (sorted && i > 0 && keys[i - 1]! > k) sorted = false;
   }
-  return sorted ? keys : keys.sort();
+  return sorted ? keys : sortedLikeBefore(keys);
+}
+
+/**
+ * Objects of one kind come with their keys in one order (the decoder's field order), so the last
+ * few orders met and their sorted forms are kept: the same keys in the same order sort the same.
+ */
+const KEPT_ORDERS = 8;
+const keptOrders: (readonly string[] | undefined)[] = new Array<readonly string[] | undefined>(KEPT_ORDERS).fill(undefined);
+const keptSorted: (readonly string[] | undefined)[] = new Array<readonly string[] | undefined>(KEPT_ORDERS).fill(undefined);
+let nextKept = 0;
+
+/** keys.sort(), for keys without surrogates. */
+function sortedLikeBefore(keys: string[]): string[] {
+  for (let s = 0; s < KEPT_ORDERS; s++) {
+    const order = keptOrders[s];
+    if (order === undefined || order.length !== keys.length) continue;
+    let i = 0;
+    while (i < keys.length && order[i] === keys[i]) i++;
+    if (i === keys.length) return keptSorted[s]!.slice();
+  }
+  keptOrders[nextKept] = keys.slice();
+  keptSorted[nextKept] = keys.sort().slice();
+  nextKept = (nextKept + 1) % KEPT_ORDERS;
+  return keys;
 }
 
 function sortByBytes(keys: string[]): string[] {
