@@ -98,9 +98,15 @@ async function runInputs(name: string, out: Outcome, watch: (p: Int32Array) => v
     const result = await new Promise<{ kind: 'done' } | { kind: 'died'; at: number; problem: string }>((resolve) => {
       let seen = -2;
       let since = Date.now();
+      let tick = Date.now();
       // Setup (loading seeds) may take a while: the clock starts with the first input.
       const watchdog = setInterval(() => {
         const at = Atomics.load(progress, 0);
+        // A tick seconds late means this whole process was stopped (SIGSTOP by a benchmark run,
+        // a suspended VM), the worker with it: that time does not count against the input.
+        const late = Date.now() - tick - 250;
+        tick = Date.now();
+        if (late > 2000) since += late;
         if (at !== seen) {
           seen = at;
           since = Date.now();
