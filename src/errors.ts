@@ -102,6 +102,33 @@ export class K8sEncError extends Error {
   }
 }
 
+/**
+ * A K8sEncError as it crosses threads (a structured clone keeps no class): what it says and where.
+ * The scan workers and the shares of pass 1 send errors this way.
+ */
+export interface ClonedK8sEncError {
+  code: K8sEncErrorCode;
+  message: string;
+  page?: number;
+  etcdKey?: string;
+}
+
+export function toClonedError(e: K8sEncError): ClonedK8sEncError {
+  return {
+    code: e.code,
+    message: e.message,
+    ...(e.page !== undefined && { page: e.page }),
+    ...(e.etcdKey !== undefined && { etcdKey: e.etcdKey }),
+  };
+}
+
+export function fromClonedError(e: ClonedK8sEncError): K8sEncError {
+  return new K8sEncError(e.code, e.message, {
+    ...(e.page !== undefined && { page: e.page }),
+    ...(e.etcdKey !== undefined && { etcdKey: e.etcdKey }),
+  });
+}
+
 /** `e instanceof K8sEncError`, as a type guard for `catch (e: unknown)`. */
 export function isK8sEncError(e: unknown): e is K8sEncError {
   return e instanceof K8sEncError;

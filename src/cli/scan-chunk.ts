@@ -5,7 +5,7 @@
  */
 import type { SnapshotSource } from '../etcd/snapshot.ts';
 import type { ScanItem } from '../etcd/source.ts';
-import { K8sEncError } from '../errors.ts';
+import { fromClonedError } from '../errors.ts';
 import { createValueReader } from '../value/reader.ts';
 import { columnsFor, getChunk, verifyChunk } from './scan-format.ts';
 import { unpackLocations, type ChunkMessage, type ChunkReply, type ScanJob, type ShareMessage } from './scan-messages.ts';
@@ -19,7 +19,7 @@ export function chunkRunner(job: ScanJob): (source: SnapshotSource, m: ChunkMess
   const columns = columnsFor(job.config);
   return async (source, m) => {
     if ('share' in m) return { id: m.id, ok: true, share: source.planShare(m.share.prefix, m.share.revision, m.share.subtrees) };
-    const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: new K8sEncError(p.code, p.message) }));
+    const items: ScanItem[] = m.problems.map((p) => ({ ok: false, error: fromClonedError(p) }));
     items.push(...source.read(unpackLocations(m.locations)));
     if (job.kind === 'verify') {
       const opts = { failuresOnly: job.failuresOnly === true, columns };

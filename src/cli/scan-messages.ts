@@ -2,7 +2,7 @@
 import type { EncryptionConfig } from '../config/types.ts';
 import type { PlanShare } from '../etcd/plan-shares.ts';
 import type { ValueLocation } from '../etcd/snapshot.ts';
-import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
+import { fromClonedError, toClonedError, type ClonedK8sEncError } from '../errors.ts';
 import type { RestoreOptions } from '../storage/output.ts';
 import type { LineFormat, MarkCount, VerifyFormat } from './scan-format.ts';
 
@@ -12,12 +12,6 @@ export type ScanJob = { snapshot: string; config: EncryptionConfig; etcdPrefix: 
   | { kind: 'get'; format: LineFormat; resource: string; forRestore: false | RestoreOptions }
 );
 
-/** A K8sEncError loses its class when cloned to another thread: code and message are what is printed. */
-export interface ClonedError {
-  code: K8sEncErrorCode;
-  message: string;
-}
-
 /**
  * A chunk's locations as columns: cloning 512 location objects per chunk cost ~1 µs each, on both
  * threads. `numbers` holds page, index, offset, size, main, sub per location (transferred).
@@ -25,7 +19,7 @@ export interface ClonedError {
 export interface PackedLocations {
   names: string[];
   numbers: Float64Array;
-  errors: { at: number; error: ClonedError }[];
+  errors: { at: number; error: ClonedK8sEncError }[];
 }
 
 const FIELDS = 6;
@@ -33,7 +27,7 @@ const FIELDS = 6;
 export interface ChunkMessage {
   id: number;
   /** Pass 1's problems, printed before the chunk's values (only in the first chunk). */
-  problems: ClonedError[];
+  problems: ClonedK8sEncError[];
   locations: PackedLocations;
 }
 
@@ -55,11 +49,7 @@ export type ChunkReply =
       get?: { text: Uint8Array; notes: string[]; found: number };
       share?: PlanShare;
     }
-  | { id: number; ok: false; error: ClonedError };
-
-export function toClonedError(e: K8sEncError): ClonedError {
-  return { code: e.code, message: e.message };
-}
+  | { id: number; ok: false; error: ClonedK8sEncError };
 
 export function packLocations(locs: readonly ValueLocation[]): PackedLocations {
   const numbers = new Float64Array(locs.length * FIELDS);
@@ -77,6 +67,6 @@ export function unpackLocations(p: PackedLocations): ValueLocation[] {
     const at = i * FIELDS;
     return { name, page: n[at]!, index: n[at + 1]!, offset: n[at + 2]!, size: n[at + 3]!, main: n[at + 4]!, sub: n[at + 5]! };
   });
-  for (const { at, error } of p.errors) locs[at]!.error = new K8sEncError(error.code, error.message);
+  for (const { at, error } of p.errors) locs[at]!.error = fromClonedError(error);
   return locs;
 }

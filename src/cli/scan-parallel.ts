@@ -9,13 +9,13 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { EncryptionConfig } from '../config/types.ts';
 import type { ScanPlan, SnapshotSource, ValueLocation } from '../etcd/snapshot.ts';
-import { K8sEncError } from '../errors.ts';
+import { fromClonedError, toClonedError, type K8sEncError } from '../errors.ts';
 import { mapOrdered } from './map-ordered.ts';
 import { chunkRunner, type ChunkResult } from './scan-chunk.ts';
 import { UsageError } from './args.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
 import { startSiblingWorker } from './worker-thread.ts';
-import { packLocations, toClonedError, type ChunkMessage, type ChunkReply, type ScanJob, type ShareMessage } from './scan-messages.ts';
+import { packLocations, type ChunkMessage, type ChunkReply, type ScanJob, type ShareMessage } from './scan-messages.ts';
 
 /**
  * Scan threads to use, this one included: `--workers`, else K8S_ENC_WORKERS, else one per core, at
@@ -99,7 +99,7 @@ export async function* scanInWorkers(
       waiting.delete(r.id);
       load[i]!--;
       if (r.ok) p?.resolve(r);
-      else p?.reject(new K8sEncError(r.error.code, r.error.message));
+      else p?.reject(fromClonedError(r.error));
     });
     w.on('error', (e) => fail(e));
     w.on('exit', (code) => fail(new Error(`scan worker exited with code ${code}`)));

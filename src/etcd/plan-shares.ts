@@ -4,7 +4,7 @@
  * Pass 1 reads the whole file and runs before any value can be read, so on one thread it was the
  * longest stretch of a scan with nothing else to do.
  */
-import { K8sEncError, type K8sEncErrorCode } from '../errors.ts';
+import { fromClonedError, K8sEncError, toClonedError, type ClonedK8sEncError } from '../errors.ts';
 import type { BoltDb, BucketRef } from './bbolt/db.ts';
 import { MAX_ORPHANS, type KeyIndex } from './mvcc/key-index.ts';
 import type { ScanPlan, ValueLocation } from './snapshot.ts';
@@ -16,32 +16,11 @@ export interface PlanShare {
   /** Per key, FIELDS numbers: main, sub, page, index, offset, size, tombstone (1 or 0). */
   numbers: Float64Array;
   /** The keys whose newest entry in the share did not decode: position in `names`, and why. */
-  errors: ({ at: number } & SharedError)[];
+  errors: ({ at: number } & ClonedK8sEncError)[];
   /** Entries that belong to no key, in page order (at most MAX_ORPHANS), and how many more. */
-  orphans: SharedError[];
+  orphans: ClonedK8sEncError[];
   droppedOrphans: number;
 }
-
-/** A K8sEncError as it crosses threads (a class does not): what it says and where. */
-export interface SharedError {
-  code: K8sEncErrorCode;
-  message: string;
-  page?: number;
-  etcdKey?: string;
-}
-
-const shared = (e: K8sEncError): SharedError => ({
-  code: e.code,
-  message: e.message,
-  ...(e.page !== undefined && { page: e.page }),
-  ...(e.etcdKey !== undefined && { etcdKey: e.etcdKey }),
-});
-
-const unshared = (e: SharedError): K8sEncError =>
-  new K8sEncError(e.code, e.message, {
-    ...(e.page !== undefined && { page: e.page }),
-    ...(e.etcdKey !== undefined && { etcdKey: e.etcdKey }),
-  });
 
 const FIELDS = 7;
 
@@ -61,9 +40,9 @@ export function shareOf(index: KeyIndex): PlanShare {
     numbers[o + 5] = index.valueSize[slot]!;
     numbers[o + 6] = index.tombstone[slot]!;
     const error = index.errors.get(slot);
-    if (error !== undefined) errors.push({ at, ...shared(error) });
+    if (error !== undefined) errors.push({ at, ...toClonedError(error) });
   });
-  const orphans = index.orphans.map(shared);
+  const orphans = index.orphans.map(toClonedError);
   return { names, numbers, errors, orphans, droppedOrphans: index.droppedOrphans };
 }
 
@@ -91,7 +70,7 @@ export function mergeShares(shares: readonly PlanShare[]): ScanPlan {
   let dropped = 0;
   for (const s of shares) {
     for (const o of s.orphans) {
-      if (problems.length < MAX_ORPHANS) problems.push(unshared(o));
+      if (problems.length < MAX_ORPHANS) problems.push(fromClonedError(o));
       else dropped++;
     }
     dropped += s.droppedOrphans;
@@ -126,7 +105,7 @@ export function mergeShares(shares: readonly PlanShare[]): ScanPlan {
       sub: n[o + 1]!,
     };
     const e = errorAt[from]!.get(at);
-    if (e !== undefined) loc.error = unshared(e);
+    if (e !== undefined) loc.error = fromClonedError(e);
     locations.push(loc);
   }
   return { problems, locations };
