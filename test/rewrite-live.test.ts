@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toBase64, utf8 } from '../src/bytes.ts';
 import type { EncryptionConfig } from '../src/config/types.ts';
-import { openEndpoints } from '../src/etcd/live.ts';
+import { openEndpoints, type LiveSource } from '../src/etcd/live.ts';
 import { rewriteSetup } from '../src/cli/rewrite/decide.ts';
 import { rewriteLive } from '../src/cli/rewrite/live.ts';
 import { RewriteTally } from '../src/cli/rewrite/summary.ts';
@@ -74,8 +74,29 @@ async function state(
 const KEY2 = 'k8s:enc:aescbc:v1:key2:';
 
 /** The plan of a plain rewrite: every resource, the same configuration to read and write, fresh values left alone. */
-function sameConfigSetup() {
-  return rewriteSetup({ config: config.config, newConfig: null, etcdPrefix: '/registry', resources: [], force: false, options: {} });
+/**
+ * rewriteLive over everything under /registry with the test config (no --to-config), `beforeCommit`
+ * playing the other writer; any failure reported fails the test. Its tally.
+ */
+async function rewriteRacing(
+  source: LiveSource,
+  batch: number,
+  beforeCommit: (keys: Uint8Array[]) => Promise<void>,
+): Promise<RewriteTally> {
+  const tally = new RewriteTally();
+  await rewriteLive({
+    source,
+    prefix: utf8('/registry/'),
+    setup: rewriteSetup({ config: config.config, newConfig: null, etcdPrefix: '/registry', resources: [], force: false, options: {} }),
+    tally,
+    progress: { tick() {}, async note() {}, async done() {} },
+    dryRun: false,
+    batch,
+    report: async (key, error) => assert.fail(`${key}: ${error}`),
+    wouldRewrite: async () => {},
+    beforeCommit,
+  });
+  return tally;
 }
 
 describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
@@ -116,31 +137,18 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
     const { etcd, w, plain } = await filled(30);
     const source = await openEndpoints({ endpoints: [etcd.endpoint] });
     try {
-      const setup = sameConfigSetup();
-      const tally = new RewriteTally();
       const theirs = new Map<string, Uint8Array>();
       let raced = 0;
-      await rewriteLive({
-        source,
-        prefix: utf8('/registry/'),
-        setup,
-        tally,
-        progress: { tick() {}, async note() {}, async done() {} },
-        dryRun: false,
-        batch: 10,
-        report: async (key, error) => assert.fail(`${key}: ${error}`),
-        wouldRewrite: async () => {},
-        // The concurrent writer: before the first two transactions, it rewrites two of their keys
-        // itself (one under the old key, one in plaintext), so the guarded puts must lose.
-        beforeCommit: async (keys) => {
-          if (raced++ >= 2) return;
-          for (const [j, k] of keys.slice(0, 2).entries()) {
-            const key = Buffer.from(k).toString();
-            const p = stored(object('secrets', 'x', `theirs-${raced}-${j}`, `written by the other writer ${raced}/${j}`));
-            theirs.set(key, p);
-            await w.put(key, j === 0 ? await encryptWith(old1, 'secrets', key, p) : p);
-          }
-        },
+      // The concurrent writer: before the first two transactions, it rewrites two of their keys
+      // itself (one under the old key, one in plaintext), so the guarded puts must lose.
+      const tally = await rewriteRacing(source, 10, async (keys) => {
+        if (raced++ >= 2) return;
+        for (const [j, k] of keys.slice(0, 2).entries()) {
+          const key = Buffer.from(k).toString();
+          const p = stored(object('secrets', 'x', `theirs-${raced}-${j}`, `written by the other writer ${raced}/${j}`));
+          theirs.set(key, p);
+          await w.put(key, j === 0 ? await encryptWith(old1, 'secrets', key, p) : p);
+        }
       });
       assert.equal(tally.retried, 4);
       assert.deepEqual(tally.total, { rewritten: 30, fresh: 0, failed: 0 });
@@ -165,23 +173,10 @@ describe('rewrite --endpoints', { skip, timeout: 180_000 }, () => {
     const { etcd, w, plain, lease } = await filled(30, { lease: true });
     const source = await openEndpoints({ endpoints: [etcd.endpoint] });
     try {
-      const setup = sameConfigSetup();
-      const tally = new RewriteTally();
       let revoked = false;
-      await rewriteLive({
-        source,
-        prefix: utf8('/registry/'),
-        setup,
-        tally,
-        progress: { tick() {}, async note() {}, async done() {} },
-        dryRun: false,
-        batch: 8,
-        report: async (key, error) => assert.fail(`${key}: ${error}`),
-        wouldRewrite: async () => {},
-        beforeCommit: async () => {
-          if (!revoked) await w.revokeLease(lease!);
-          revoked = true;
-        },
+      const tally = await rewriteRacing(source, 8, async () => {
+        if (!revoked) await w.revokeLease(lease!);
+        revoked = true;
       });
       // Every even-numbered Secret had the lease: etcd deleted them, and they must stay deleted.
       assert.equal(tally.gone, 15);
