@@ -37,10 +37,12 @@ export class RandomAccessFile extends BlockFile {
   private readonly fs = nodeBuiltin('node:fs');
   private mapper: Addon | null = mappingAddon();
   private readonly windows: Uint8Array[] = [];
-  /** Runs of FAULT_AROUND blocks touched since the last drop: (start, length) pairs in file bytes. */
-  private touchedRuns = new Float64Array(256);
-  private runs = 0;
+  /** Bytes of FAULT_AROUND blocks touched since the last drop, and the span of file bytes they lie in. */
   private touched = 0;
+  private spanStart = Infinity;
+  private spanEnd = -Infinity;
+  /** The last block counted: a run of views in one block counts it once. */
+  private lastBlock = -1;
 
   private constructor(path: string, fd: number, size: number) {
     super(path, size);
@@ -73,7 +75,7 @@ export class RandomAccessFile extends BlockFile {
     if (start + length > WINDOW) return null; // across two windows: read instead
     const window = this.windows[w] ?? this.map(w);
     if (window === null) return null;
-    this.touch(Math.floor(offset / FAULT_AROUND) * FAULT_AROUND, (Math.floor((offset + length - 1) / FAULT_AROUND) + 1) * FAULT_AROUND);
+    if (this.size > KEEP_MAPPED) this.touch(offset, length); // smaller files are never dropped
     return window.subarray(start, start + length);
   }
 
@@ -90,42 +92,29 @@ export class RandomAccessFile extends BlockFile {
    */
   override dropTouched(): void {
     if (this.touched < DROP_EVERY || this.mapper === null || this.size <= KEEP_MAPPED) return;
-    // One madvise per window, over the span of the runs touched: each call costs a TLB flush on
-    // every core the process runs on (one per run took ~0.5 s of a 100,000-value scan), and a span
-    // rather than the whole 1 GiB window spares walking page tables of pages never touched.
+    // One madvise per window, over the span touched: each call costs a TLB flush on every core the
+    // process runs on (one per touched run took ~0.5 s of a 100,000-value scan), and a span rather
+    // than the whole 1 GiB window spares walking page tables of pages never touched.
     this.windows.forEach((m, w) => {
-      const [from, to] = [w * WINDOW, w * WINDOW + m.length];
-      let [start, end] = [to, from];
-      for (let i = 0; i < 2 * this.runs; i += 2) {
-        start = Math.min(start, Math.max(from, this.touchedRuns[i]!));
-        end = Math.max(end, Math.min(to, this.touchedRuns[i]! + this.touchedRuns[i + 1]!));
-      }
-      if (start < end) this.mapper!.dropPages(m.buffer as ArrayBuffer, Float64Array.of(start - from, end - start));
+      const start = Math.max(w * WINDOW, this.spanStart);
+      const end = Math.min(w * WINDOW + m.length, this.spanEnd);
+      if (start < end) this.mapper!.dropPages(m.buffer as ArrayBuffer, Float64Array.of(start - w * WINDOW, end - start));
     });
-    this.runs = 0;
     this.touched = 0;
+    this.spanStart = Infinity;
+    this.spanEnd = -Infinity;
+    this.lastBlock = -1;
   }
 
-  /** Notes the blocks [start, end) as touched, extending the last run when they follow it. */
-  private touch(start: number, end: number): void {
-    const last = 2 * (this.runs - 1);
-    const lastEnd = this.runs > 0 ? this.touchedRuns[last]! + this.touchedRuns[last + 1]! : -1;
-    if (this.runs > 0 && start >= this.touchedRuns[last]! && start <= lastEnd) {
-      if (end > lastEnd) {
-        this.touchedRuns[last + 1] = end - this.touchedRuns[last]!;
-        this.touched += end - lastEnd;
-      }
-      return;
-    }
-    if (2 * this.runs === this.touchedRuns.length) {
-      const more = new Float64Array(2 * this.touchedRuns.length);
-      more.set(this.touchedRuns);
-      this.touchedRuns = more;
-    }
-    this.touchedRuns[2 * this.runs] = start;
-    this.touchedRuns[2 * this.runs + 1] = end - start;
-    this.runs++;
-    this.touched += end - start;
+  /** Counts the FAULT_AROUND blocks that the bytes [offset, offset + length) lie in as touched. */
+  private touch(offset: number, length: number): void {
+    const first = Math.floor(offset / FAULT_AROUND);
+    const last = Math.floor((offset + length - 1) / FAULT_AROUND);
+    const from = first <= this.lastBlock && this.lastBlock <= last ? this.lastBlock + 1 : first;
+    if (last >= from) this.touched += (last - from + 1) * FAULT_AROUND;
+    this.lastBlock = last;
+    this.spanStart = Math.min(this.spanStart, first * FAULT_AROUND);
+    this.spanEnd = Math.max(this.spanEnd, (last + 1) * FAULT_AROUND);
   }
 
   private map(w: number): Uint8Array | null {
