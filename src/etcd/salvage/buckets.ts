@@ -66,10 +66,19 @@ export function rootCandidates(pf: PageFile): number[] {
   return out;
 }
 
-/** etcd's finishedCompactRev (0 when it never compacted), or null when the meta bucket cannot be read. */
-export function compactRevisionOf(pf: PageFile, meta: BucketRef | null): number | null {
+/**
+ * etcd's finishedCompactRev (0 when it never compacted), or null when the meta bucket cannot be
+ * read. `name` 'scheduledCompactRev': the compaction etcd started (it deletes in batches, and writes
+ * finishedCompactRev when done).
+ */
+export function compactRevisionOf(
+  pf: PageFile,
+  meta: BucketRef | null,
+  name: 'finishedCompactRev' | 'scheduledCompactRev' = 'finishedCompactRev',
+): number | null {
   if (meta === null) return null;
   let found: number | null = 0;
+  const want = utf8(name);
   walkTree(
     pf,
     meta,
@@ -77,7 +86,7 @@ export function compactRevisionOf(pf: PageFile, meta: BucketRef | null): number 
       leaf(node) {
         for (let i = 0; i < node.count; i++) {
           try {
-            if (compareBytes(node.key(i), utf8('finishedCompactRev')) === 0) found = parseRevisionKey(node.value(i))?.main ?? found;
+            if (compareBytes(node.key(i), want) === 0) found = parseRevisionKey(node.value(i))?.main ?? found;
           } catch {
             found = null; // a damaged element could be the one
           }

@@ -8,6 +8,7 @@ import { BUCKET_LEAF_FLAG, type Node } from '../bbolt/node.ts';
 import { decodeKeyValue } from '../mvcc/keyvalue.ts';
 import { latin1 } from '../mvcc/key-index.ts';
 import { be64, isRevisionKey } from '../mvcc/revision.ts';
+import { orderedKeys } from './walk.ts';
 
 /** A revision as (main, sub); ordered by main, then sub. */
 export interface Rev {
@@ -69,14 +70,23 @@ export function keyEntryAt(node: Node, i: number, zeroed: readonly [number, numb
   }
 }
 
-/** The elements of `node` that pass the shape check, and the indexes of those that do not. */
+/**
+ * The elements of `node` that pass the shape check and lie in key order, and the indexes of those
+ * that do not. bbolt keeps a leaf's keys sorted: an element a flipped byte moved out of order holds
+ * a revision (and perhaps a key) that is not its own, so it counts as unreadable too.
+ */
 export function keyEntries(node: Node, zeroed?: readonly [number, number][]): { entries: KeyEntry[]; broken: number[] } {
   const entries: KeyEntry[] = [];
   const broken: number[] = [];
   if (!node.isLeaf) return { entries, broken };
+  const read = Array.from({ length: node.count }, (_, i) => keyEntryAt(node, i, zeroed));
+  const inOrder = orderedKeys(
+    read.map((e, i) => (e === null ? null : node.key(i))),
+    { from: null, to: null },
+  );
   for (let i = 0; i < node.count; i++) {
-    const e = keyEntryAt(node, i, zeroed);
-    if (e === null) broken.push(i);
+    const e = read[i]!;
+    if (e === null || inOrder[i] === null) broken.push(i);
     else entries.push(e);
   }
   return { entries, broken };

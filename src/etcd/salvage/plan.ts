@@ -1,17 +1,20 @@
 /**
  * What a damaged etcd database still holds: every `key` bucket entry the tree still reaches, plus,
- * for the revision ranges of the pages it cannot read, entries on other pages that pass the key
- * bucket shape check (leaves cut off from the tree, or old copies bbolt freed: the same revision
- * has the same bytes wherever it lies, so a copy is used only for a revision nothing else has).
+ * for the revision ranges of the pages it cannot read (and those other pages show it lost, see
+ * lost.ts), entries on other pages that pass the key bucket shape check (leaves cut off from the
+ * tree, or old copies bbolt freed: the same revision has the same bytes wherever it lies, so a copy
+ * is used only for a revision nothing else has).
  */
 import { K8sEncError } from '../../errors.ts';
 import type { BucketRef } from '../bbolt/db.ts';
 import type { BlockFile } from '../bbolt/block-file.ts';
 import { readMeta, type Meta } from '../bbolt/meta.ts';
-import { LEAF_PAGE } from '../bbolt/node.ts';
+import { BRANCH_PAGE, LEAF_PAGE, type Node } from '../bbolt/node.ts';
+import { isRevisionKey } from '../mvcc/revision.ts';
 import { bucketsOf, compactRevisionOf, rootCandidates, type BucketRefs } from './buckets.ts';
 import { compareRev, keyEntries, revOfKey, type KeyEntry, type Rev } from './key-entries.ts';
 import { pageFileFor, type PageFile } from './pages.ts';
+import { lostFromTree } from './lost.ts';
 import { inDamaged, renamedEntries, type DamagedRange } from './ranges.ts';
 import { walkTree, type KeyBounds } from './walk.ts';
 
@@ -87,7 +90,8 @@ function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
         w.suspect.add(node.page);
         // Each run of unreadable elements could have held the revisions between its readable neighbours.
         const lost = zeroed === undefined ? '' : `; ${zeroed.length} overflow page${zeroed.length === 1 ? ' is' : 's are'} all zeros`;
-        const reason = (n: number) => `${n} of ${node.count} elements unreadable${cut === undefined ? '' : `; ${cut}`}${lost}`;
+        const reason = (n: number) =>
+          `${n} of ${node.count} elements unreadable or out of order${cut === undefined ? '' : `; ${cut}`}${lost}`;
         if (entries.length === 0) {
           w.damaged.push({ page: node.page, reason: reason(broken.length), ...wide });
           return;
@@ -113,6 +117,9 @@ function walkKeyBucket(pf: PageFile, ref: BucketRef): Walked {
       },
     },
     w.reached,
+    // Every key of the key bucket is a revision key: a branch key that is not one was damaged, and
+    // taken as a bound it would make its child's range unbounded (so a wrong child looked right).
+    isRevisionKey,
   );
   return w;
 }
@@ -176,32 +183,30 @@ export function salvagePlan(file: BlockFile, dataSize: number): SalvagePlan {
   const renamed = renamedEntries(entries, compact);
   damaged.push(...renamed);
   const suspect = walked?.suspect ?? new Set<number>();
+  const { others, rootIsChild } = unreachedPages(pf, reached, buckets.key?.root ?? 0);
+  // What a damaged pointer cut off without any page failing to read (see lost.ts). Entries between
+  // the two compaction marks may be gone from the tree while etcd is still compacting.
+  const compacted = Math.max(compact ?? 0, compactRevisionOf(pf, buckets.meta, 'scheduledCompactRev') ?? 0);
+  damaged.push(...lostFromTree(entries, others, compacted, rootIsChild, damaged));
   const have = new Map(entries.map((e) => [`${e.main}_${e.sub}`, e]));
   let newestAnywhere = 0;
-  for (let p = 2; p < pf.pageCount; p++) {
-    if (reached.has(p)) continue;
-    const h = pf.header(p, true);
-    if (h === null || h.id !== p || h.flags !== LEAF_PAGE) continue;
-    const r = pf.read(p, true);
-    if (typeof r === 'string') continue;
-    for (const e of keyEntries(r.node, r.zeroed).entries) {
-      newestAnywhere = Math.max(newestAnywhere, e.main);
-      const id = `${e.main}_${e.sub}`;
-      const other = have.get(id);
-      if (other !== undefined) {
-        if (other.hash === e.hash) continue;
-        damaged.push({
-          page: other.page,
-          reason: `revision ${e.main}_${e.sub} differs from its copy on page ${e.page}`,
-          from: e,
-          to: { main: e.main, sub: e.sub + 1 },
-        });
-        if (other.name === e.name) continue;
-      } else if (!inDamaged(e, damaged)) continue;
-      else have.set(id, e);
-      entries.push(e);
-      if (e.main > newest) newest = e.main;
-    }
+  for (const e of others) {
+    newestAnywhere = Math.max(newestAnywhere, e.main);
+    const id = `${e.main}_${e.sub}`;
+    const other = have.get(id);
+    if (other !== undefined) {
+      if (other.hash === e.hash) continue;
+      damaged.push({
+        page: other.page,
+        reason: `revision ${e.main}_${e.sub} differs from its copy on page ${e.page}`,
+        from: e,
+        to: { main: e.main, sub: e.sub + 1 },
+      });
+      if (other.name === e.name) continue;
+    } else if (!inDamaged(e, damaged)) continue;
+    else have.set(id, e);
+    entries.push(e);
+    if (e.main > newest) newest = e.main;
   }
   // The copies may look renamed too (or make a tree entry look so): checked again over all entries.
   const seen = new Set(renamed.map((d) => `${d.page} ${d.from?.main}`));
@@ -225,6 +230,36 @@ export function salvagePlan(file: BlockFile, dataSize: number): SalvagePlan {
     revision: Math.max(newest, compact ?? 0),
     suspectPages: suspect,
   };
+}
+
+/**
+ * The entries of the key bucket leaves the tree does not reach (leaves cut off by the damage, or
+ * freed copies), in page order, and whether a branch it does not reach lists `keyRoot` as a child.
+ */
+function unreachedPages(pf: PageFile, reached: Set<number>, keyRoot: number): { others: KeyEntry[]; rootIsChild: boolean } {
+  const others: KeyEntry[] = [];
+  let rootIsChild = false;
+  for (let p = 2; p < pf.pageCount; p++) {
+    if (reached.has(p)) continue;
+    const h = pf.header(p, true);
+    if (h === null || h.id !== p || (h.flags !== LEAF_PAGE && (h.flags !== BRANCH_PAGE || keyRoot === 0 || rootIsChild))) continue;
+    const r = pf.read(p, true);
+    if (typeof r === 'string') continue;
+    if (r.node.isLeaf) others.push(...keyEntries(r.node, r.zeroed).entries);
+    else rootIsChild = listsChild(r.node, keyRoot);
+  }
+  return { others, rootIsChild };
+}
+
+function listsChild(branch: Node, child: number): boolean {
+  for (let i = 0; i < branch.count; i++) {
+    try {
+      if (branch.child(i) === child) return true;
+    } catch {
+      // an impossible page id: not this child
+    }
+  }
+  return false;
 }
 
 /**

@@ -24,8 +24,18 @@ export interface TreeVisitor {
   damaged(page: number, reason: string, bounds: KeyBounds): void;
 }
 
-/** `reached` collects the tree pages the walk read (branches and leaves), so a page scan can skip them. */
-export function walkTree(pf: PageFile, ref: BucketRef, visit: TreeVisitor, reached: Set<number>): void {
+/**
+ * `reached` collects the tree pages the walk read (branches and leaves), so a page scan can skip them.
+ * `validKey`: the shape every key of this tree has; a branch key without it is not trusted (its
+ * child's range is bounded by its neighbours' keys), as one out of order is not.
+ */
+export function walkTree(
+  pf: PageFile,
+  ref: BucketRef,
+  visit: TreeVisitor,
+  reached: Set<number>,
+  validKey: (k: Uint8Array) => boolean = () => true,
+): void {
   const all: KeyBounds = { from: null, to: null };
   if (ref.inline !== undefined) return visit.leaf(ref.inline, all, undefined, undefined, all);
   // `wide`: the bounds a child that cannot be read (or a leaf's unreadable first elements) is
@@ -60,7 +70,7 @@ export function walkTree(pf: PageFile, ref: BucketRef, visit: TreeVisitor, reach
     if (cut !== undefined) visit.damaged(pgid, `branch page: ${cut}`, bounds);
     // Children in reverse onto the stack, so they are walked in key order.
     const keys = orderedKeys(
-      Array.from({ length: node.count }, (_, i) => safeKey(node, i)),
+      Array.from({ length: node.count }, (_, i) => safeKey(node, i, validKey)),
       bounds,
     );
     for (let i = node.count - 1; i >= 0; i--) {
@@ -80,37 +90,55 @@ export function walkTree(pf: PageFile, ref: BucketRef, visit: TreeVisitor, reach
 }
 
 /**
- * The branch keys that can be trusted: the longest run, in element order, that rises strictly and
- * lies inside the parent's bounds (bbolt keeps them sorted). A key a flipped byte moved out of
- * order becomes null, so its child's range is bounded by its neighbours' keys instead.
+ * The keys that can be trusted: those in every longest run, in element order, that rises strictly
+ * and lies inside the parent's bounds (bbolt keeps a page's keys sorted). A key a flipped byte moved
+ * out of order becomes null, and so do both of two keys when either could be the moved one (a run
+ * of the same length goes through each); a branch key that is null bounds its child's range by its
+ * neighbours' keys instead, a leaf element that is null is not read.
  */
 export function orderedKeys(keys: (Uint8Array | null)[], bounds: KeyBounds): (Uint8Array | null)[] {
-  const inside = (k: Uint8Array) =>
-    (bounds.from === null || compareBytes(k, bounds.from) >= 0) && (bounds.to === null || compareBytes(k, bounds.to) < 0);
-  // Longest strictly rising subsequence (patience sorting): tails[n] ends the best run of length n + 1.
+  const inside = (k: Uint8Array | null | undefined): k is Uint8Array =>
+    k !== null &&
+    k !== undefined &&
+    (bounds.from === null || compareBytes(k, bounds.from) >= 0) &&
+    (bounds.to === null || compareBytes(k, bounds.to) < 0);
+  const order = keys.map((_, i) => i).filter((i) => inside(keys[i]));
+  // The longest rising run ending at each key, and (over the keys in reverse, falling) starting at it.
+  const ending = runLengths(order, (a, b) => compareBytes(keys[a]!, keys[b]!));
+  const starting = runLengths([...order].reverse(), (a, b) => compareBytes(keys[b]!, keys[a]!));
+  let longest = 0;
+  for (const i of order) longest = Math.max(longest, ending.get(i)!);
+  // A key on some longest run is on every one when no other such key can take its place in the run.
+  const onSome = order.filter((i) => ending.get(i)! + starting.get(i)! - 1 === longest);
+  const atPlace = new Map<number, number>();
+  for (const i of onSome) atPlace.set(ending.get(i)!, (atPlace.get(ending.get(i)!) ?? 0) + 1);
+  const out: (Uint8Array | null)[] = keys.map(() => null);
+  for (const i of onSome) if (atPlace.get(ending.get(i)!) === 1) out[i] = keys[i]!;
+  return out;
+}
+
+/** For each of `items`, in order: the longest run ending at it that rises strictly by `compare` (patience sorting). */
+function runLengths(items: number[], compare: (a: number, b: number) => number): Map<number, number> {
   const tails: number[] = [];
-  const before = new Int32Array(keys.length).fill(-1);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    if (k === null || k === undefined || !inside(k)) continue;
+  const out = new Map<number, number>();
+  for (const item of items) {
     let lo = 0;
     let hi = tails.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareBytes(keys[tails[mid]!]!, k) < 0) lo = mid + 1;
+      if (compare(tails[mid]!, item) < 0) lo = mid + 1;
       else hi = mid;
     }
-    if (lo > 0) before[i] = tails[lo - 1]!;
-    tails[lo] = i;
+    tails[lo] = item;
+    out.set(item, lo + 1);
   }
-  const out: (Uint8Array | null)[] = keys.map(() => null);
-  for (let i = tails.length > 0 ? tails[tails.length - 1]! : -1; i >= 0; i = before[i]!) out[i] = keys[i]!;
   return out;
 }
 
-function safeKey(node: Node, i: number): Uint8Array | null {
+function safeKey(node: Node, i: number, validKey: (k: Uint8Array) => boolean): Uint8Array | null {
   try {
-    return node.key(i);
+    const k = node.key(i);
+    return validKey(k) ? k : null;
   } catch {
     return null;
   }
