@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { utf8 } from '../src/bytes.ts';
 import { K8sEncError } from '../src/errors.ts';
 import { MAX_ORPHANS } from '../src/etcd/mvcc/key-index.ts';
+import { unpackLocations } from '../src/etcd/packed-locations.ts';
 import { mergeShares, type PlanShare } from '../src/etcd/plan-shares.ts';
 import { openSnapshot, type ScanPlan, type SnapshotSource } from '../src/etcd/snapshot.ts';
 import { SALVAGE_SNAPSHOT, salvageHistory } from './support/salvage-fixture.ts';
@@ -22,16 +23,18 @@ function plain(p: ScanPlan): unknown {
 async function sharedPlan(src: SnapshotSource, prefix: Uint8Array, count: number, revision?: number): Promise<ScanPlan | null> {
   const split = await src.planShares(count, revision === undefined ? {} : { revision });
   if (split === null) return null;
-  return src.mergeShares(split.subtrees.map((subtrees) => src.planShare(prefix, split.revision, subtrees)));
+  const merged = await src.mergeShares(split.subtrees.map((subtrees) => src.planShare(prefix, split.revision, subtrees)));
+  return { problems: merged.problems, locations: unpackLocations(merged.locations) };
 }
 
-test('vectors/salvage: shares merged equal one pass, for 2 to 6 shares, every prefix and revision', async () => {
+test('vectors/salvage: shares merged equal one pass, for 2 to 6 shares and one per root child, every prefix and revision', async () => {
   const revisions = [...new Set(salvageHistory().map((h) => h.revision))];
   const src = await openSnapshot(SALVAGE_SNAPSHOT);
   try {
     const { revision: current } = await src.info();
     let compared = 0;
-    for (const count of [2, 3, 4, 6]) {
+    // 100 asks for more shares than the root's 28 children: one share per child.
+    for (const count of [2, 3, 4, 6, 100]) {
       for (const prefix of ['', '/registry/', '/registry/secrets/', '/registry/configmaps/', '/nothing/']) {
         for (const revision of [undefined, ...revisions.filter((r) => r <= current)]) {
           const wanted = revision === undefined ? {} : { revision };
@@ -43,6 +46,12 @@ test('vectors/salvage: shares merged equal one pass, for 2 to 6 shares, every pr
       }
     }
     assert.ok(compared > 100);
+    assert.equal((await src.planShares(100))?.subtrees.length, 28, 'one share per root child');
+    assert.deepEqual(
+      (await src.planShares(100))?.subtrees.flat(),
+      (await src.planShares(2))?.subtrees.flat(),
+      'every child once, in order',
+    );
     // The revision is checked as plan checks it.
     await assert.rejects(src.planShares(2, { revision: current + 1 }), { code: 'ERR_ETCD_FUTURE_REVISION' });
   } finally {
@@ -98,6 +107,9 @@ function share(entries: [string, number, number, boolean?][], orphans = 0, dropp
   };
 }
 
+/** The merged locations as objects. */
+const merged = (shares: PlanShare[]) => unpackLocations(mergeShares(shares).locations);
+
 test('merge: the newest revision of a key wins, a later share wins a tie, a newer delete removes the key', () => {
   const a = share([
     ['/a', 5, 0],
@@ -112,7 +124,7 @@ test('merge: the newest revision of a key wins, a later share wins a tie, a newe
     ['/d', 4, 0],
     ['/e', 1, 0],
   ]);
-  const got = mergeShares([a, b]).locations.map((l) => [l.name, l.main, l.sub, l.page]);
+  const got = merged([a, b]).map((l) => [l.name, l.main, l.sub, l.page]);
   // /a from b (7_1 > 5_0), /b from a (9 > 8), /c deleted at 6 in b, /d a tie: b's copy (its page 5), /e only in b.
   assert.deepEqual(got, [
     ['/a', 7, 1, 2],
@@ -124,7 +136,7 @@ test('merge: the newest revision of a key wins, a later share wins a tie, a newe
   const c = share([['/k', 2, 0, true]]);
   const d = share([['/k', 3, 0]]);
   assert.deepEqual(
-    mergeShares([d, c]).locations.map((l) => l.name),
+    merged([d, c]).map((l) => l.name),
     ['/k'],
   );
 });
@@ -134,5 +146,6 @@ test('merge: orphans in share order, capped as one pass caps them, the rest coun
   assert.equal(problems.length, MAX_ORPHANS + 1);
   assert.equal(problems[MAX_ORPHANS - 10]!.message, 'orphan 0');
   assert.equal(problems[MAX_ORPHANS]!.message, `${20 + 5} more key bucket entries could not be read`);
-  assert.deepEqual(mergeShares([share([]), share([])]), { problems: [], locations: [] });
+  const empty = mergeShares([share([]), share([])]);
+  assert.deepEqual([empty.problems, unpackLocations(empty.locations)], [[], []]);
 });

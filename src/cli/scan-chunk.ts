@@ -8,7 +8,8 @@ import type { ScanItem } from '../etcd/source.ts';
 import { fromClonedError } from '../errors.ts';
 import { createValueReader } from '../value/reader.ts';
 import { columnsFor, getChunk, verifyChunk } from './scan-format.ts';
-import { unpackLocations, type ChunkMessage, type ChunkReply, type ScanJob, type ShareMessage } from './scan-messages.ts';
+import { unpackLocations } from '../etcd/packed-locations.ts';
+import type { ChunkMessage, ChunkReply, ScanJob, ShareMessage } from './scan-messages.ts';
 
 export type ChunkResult = Extract<ChunkReply, { ok: true }>;
 

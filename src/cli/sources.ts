@@ -11,7 +11,7 @@ import { flag, positiveInt, str, UsageError, type Parsed } from './args.ts';
 import type { CliIo } from './io.ts';
 import { describeErrno } from './errno.ts';
 import { connectKmsPlugins } from './kms.ts';
-import { scanWorkerCount } from './scan-parallel.ts';
+import { canScanInWorkers, EarlyWorkers, scanWorkerCount } from './scan-parallel.ts';
 
 export async function readInputFile(path: string): Promise<Uint8Array> {
   try {
@@ -47,20 +47,40 @@ export function revisionOf(command: string, p: Parsed): number | undefined {
   return positiveInt(command, 'revision', str(p, 'revision'));
 }
 
+export interface ScanSetup<Extra> {
+  /** The command's own checks, made after the config loads and before any connection. */
+  beforeConnect?: () => Promise<Extra>;
+  io?: CliIo;
+  /** The scan will run in worker threads if it can (a snapshot, no --salvage): start them now. */
+  prestart?: boolean;
+}
+
 /**
  * What a scan (get, verify) needs, opened in the order its flags are checked: revision and
  * workers, the config, the command's own checks (`beforeConnect`), its KMS plugins, the source;
- * and the reader of the values.
+ * the reader of the values; and, with `prestart`, the worker threads already started (`early`,
+ * null when the scan will not use them; the caller closes it).
  */
-export async function openScan<Extra>(command: string, p: Parsed, etcdPrefix: string, beforeConnect?: () => Promise<Extra>, io?: CliIo) {
+export async function openScan<Extra>(command: string, p: Parsed, etcdPrefix: string, setup: ScanSetup<Extra> = {}) {
   const revision = revisionOf(command, p);
   const workers = scanWorkerCount(command, str(p, 'workers'));
-  const configFile = await loadConfigFile(command, p);
-  const { config } = configFile;
-  const extra = await beforeConnect?.();
-  const kms = connectKmsPlugins(command, p, config);
-  const source = await openSource(command, p, io);
-  return { revision, workers, config, configFile, extra, kms, source, reader: createValueReader(config, etcdPrefix, kms.options) };
+  let early = setup.prestart === true && !flag(p, 'salvage') ? EarlyWorkers.forSnapshot(str(p, 'snapshot'), workers) : null;
+  try {
+    const configFile = await loadConfigFile(command, p);
+    const { config } = configFile;
+    if (!canScanInWorkers(config)) {
+      await early?.close();
+      early = null;
+    }
+    const extra = await setup.beforeConnect?.();
+    const kms = connectKmsPlugins(command, p, config);
+    const source = await openSource(command, p, setup.io);
+    const reader = createValueReader(config, etcdPrefix, kms.options);
+    return { revision, workers, config, configFile, extra, kms, source, reader, early };
+  } catch (e) {
+    await early?.close();
+    throw e;
+  }
 }
 
 /** What a snapshot's open checked of its sha256 trailer, when not all of it was checked. */

@@ -7,7 +7,7 @@
 import { fromClonedError, K8sEncError, toClonedError, type ClonedK8sEncError } from '../errors.ts';
 import type { BoltDb, BucketRef } from './bbolt/db.ts';
 import { MAX_ORPHANS, type KeyIndex } from './mvcc/key-index.ts';
-import type { ScanPlan, ValueLocation } from './snapshot.ts';
+import { LOCATION_FIELDS, type PackedLocations, type PackedPlan } from './packed-locations.ts';
 
 /** A share's index in a form that crosses threads: keys sorted, their entries' fields packed. */
 export interface PlanShare {
@@ -16,7 +16,7 @@ export interface PlanShare {
   /** Per key, FIELDS numbers: main, sub, page, index, offset, size, tombstone (1 or 0). */
   numbers: Float64Array;
   /** The keys whose newest entry in the share did not decode: position in `names`, and why. */
-  errors: ({ at: number } & ClonedK8sEncError)[];
+  errors: { at: number; error: ClonedK8sEncError }[];
   /** Entries that belong to no key, in page order (at most MAX_ORPHANS), and how many more. */
   orphans: ClonedK8sEncError[];
   droppedOrphans: number;
@@ -40,21 +40,23 @@ export function shareOf(index: KeyIndex): PlanShare {
     numbers[o + 5] = index.valueSize[slot]!;
     numbers[o + 6] = index.tombstone[slot]!;
     const error = index.errors.get(slot);
-    if (error !== undefined) errors.push({ at, ...toClonedError(error) });
+    if (error !== undefined) errors.push({ at, error: toClonedError(error) });
   });
   const orphans = index.orphans.map(toClonedError);
   return { names, numbers, errors, orphans, droppedOrphans: index.droppedOrphans };
 }
 
 /**
- * The key bucket's root's children split into `count` runs of about equal size, in key order;
- * null when the bucket is a single leaf or has fewer children than shares.
+ * The key bucket's root's children split into `count` runs of about equal size, in key order (as
+ * many runs as children when there are fewer); null when the bucket is a single leaf or its root
+ * has one child.
  */
 export function splitRoots(db: BoltDb, bucket: BucketRef, count: number): number[][] | null {
   if (bucket.inline !== undefined) return null;
   const root = db.node(bucket.root);
-  if (root.isLeaf || root.count < count) return null;
+  if (root.isLeaf || root.count < 2) return null;
   const children = Array.from({ length: root.count }, (_, i) => root.child(i));
+  count = Math.min(count, children.length);
   return Array.from({ length: count }, (_, s) =>
     children.slice(Math.floor((s * children.length) / count), Math.floor(((s + 1) * children.length) / count)),
   );
@@ -63,9 +65,9 @@ export function splitRoots(db: BoltDb, bucket: BucketRef, count: number): number
 /**
  * The plan from all shares, identical to one pass over the whole bucket: per key the newest entry
  * of any share (a later share wins a tie, as a later leaf does in one pass), tombstoned keys left
- * out, orphans in page order with the same cap.
+ * out, orphans in page order with the same cap. Packed: see packed-locations.ts.
  */
-export function mergeShares(shares: readonly PlanShare[]): ScanPlan {
+export function mergeShares(shares: readonly PlanShare[]): PackedPlan {
   const problems: K8sEncError[] = [];
   let dropped = 0;
   for (const s of shares) {
@@ -78,7 +80,9 @@ export function mergeShares(shares: readonly PlanShare[]): ScanPlan {
   if (dropped > 0) problems.push(new K8sEncError('ERR_ETCD_CORRUPT', `${dropped} more key bucket entries could not be read`));
   const errorAt = shares.map((s) => new Map(s.errors.map((e) => [e.at, e])));
   const next = shares.map(() => 0);
-  const locations: ValueLocation[] = [];
+  const names: string[] = [];
+  let numbers = new Float64Array(Math.max(...shares.map((s) => s.names.length), 0) * LOCATION_FIELDS);
+  const errors: PackedLocations['errors'] = [];
   for (;;) {
     // The smallest key at the heads; among equal keys, the newest entry (the later share on a tie).
     let name: string | undefined;
@@ -95,20 +99,19 @@ export function mergeShares(shares: readonly PlanShare[]): ScanPlan {
     const n = shares[from]!.numbers;
     const o = at * FIELDS;
     if (n[o + 6] === 1) continue; // deleted
-    const loc: ValueLocation = {
-      name,
-      page: n[o + 2]!,
-      index: n[o + 3]!,
-      offset: n[o + 4]!,
-      size: n[o + 5]!,
-      main: n[o]!,
-      sub: n[o + 1]!,
-    };
+    const i = names.length;
+    if ((i + 1) * LOCATION_FIELDS > numbers.length) {
+      const grown = new Float64Array(Math.max(numbers.length * 2, LOCATION_FIELDS * 1024));
+      grown.set(numbers);
+      numbers = grown;
+    }
+    // Share fields (main, sub, page, index, offset, size) to location fields (page, index, offset, size, main, sub).
+    numbers.set([n[o + 2]!, n[o + 3]!, n[o + 4]!, n[o + 5]!, n[o]!, n[o + 1]!], i * LOCATION_FIELDS);
+    names.push(name);
     const e = errorAt[from]!.get(at);
-    if (e !== undefined) loc.error = fromClonedError(e);
-    locations.push(loc);
+    if (e !== undefined) errors.push({ at: i, error: e.error });
   }
-  return { problems, locations };
+  return { problems, locations: { names, numbers: numbers.slice(0, names.length * LOCATION_FIELDS), errors } };
 }
 
 function olderThan(a: PlanShare, i: number, b: PlanShare, j: number): boolean {

@@ -6,6 +6,7 @@ import { KeyValueDecodeError, decodeKeyValue } from './mvcc/keyvalue.ts';
 import { fromLatin1, indexKeyBucket, type KeyIndex } from './mvcc/key-index.ts';
 import { parseRevisionKey } from './mvcc/revision.ts';
 import { openDatabaseFile, type TrailerCheck } from './snapshot-file.ts';
+import type { PackedPlan } from './packed-locations.ts';
 import { mergeShares, shareOf, splitRoots, type PlanShare } from './plan-shares.ts';
 import type { EtcdEntry, EtcdRevisionInfo, EtcdSource, ScanItem, ScanOptions } from './source.ts';
 
@@ -216,9 +217,10 @@ export class SnapshotSource implements EtcdSource {
   }
 
   /**
-   * Pass 1 split for `count` threads: the key bucket's subtrees in `count` shares, and the revision
-   * checked against the file; null when the bucket is too small to split (then use `plan`). The
-   * sha256 check starts here and is awaited by mergeShares (or by `plan` when this gives null).
+   * Pass 1 split in shares: the key bucket's subtrees in `count` shares (fewer when its root has
+   * fewer children), and the revision checked against the file; null when the bucket is too small
+   * to split (then use `plan`). The sha256 check starts here and is awaited by mergeShares (or by
+   * `plan` when this gives null).
    */
   async planShares(count: number, opts: { revision?: number } = {}): Promise<{ subtrees: number[][]; revision: number } | null> {
     // Not waiting for the hash: the shares are read while it runs, as one pass is; mergeShares waits.
@@ -235,7 +237,7 @@ export class SnapshotSource implements EtcdSource {
   }
 
   /** The plan from every share, the same as `plan` gives. */
-  async mergeShares(shares: readonly PlanShare[]): Promise<ScanPlan> {
+  async mergeShares(shares: readonly PlanShare[]): Promise<PackedPlan> {
     return this.checked(() => mergeShares(shares));
   }
 

@@ -106,7 +106,9 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const restore = flag(p, 'for-restore') && { keepOwnerReferences: flag(p, 'keep-owner-references') };
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const t = target(p, etcdPrefix);
-  const { revision, workers, config, kms, source, reader } = await openScan('get', p, etcdPrefix, undefined, io);
+  // The scans that run in worker threads (below): a listing to stdout, one line per object.
+  const prestart = t.prefix !== undefined && outDir === undefined && (format === 'ndjson' || format === 'name');
+  const { revision, workers, config, kms, source, reader, early } = await openScan('get', p, etcdPrefix, { io, prestart });
   const progress = startProgress(io, `reading ${t.resource.qualified}`);
   const ext = format === 'yaml' ? 'yaml' : 'json';
   // Written a chunk at a time (flushed after each), not an object at a time.
@@ -138,7 +140,8 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
         config,
         etcdPrefix,
       } as const;
-      for await (const r of scanInWorkers(source, utf8(t.prefix), revision, job, workers, { onTotal: (n) => progress.setTotal?.(n) })) {
+      const watch = { onTotal: (n: number) => progress.setTotal?.(n), early };
+      for await (const r of scanInWorkers(source, utf8(t.prefix), revision, job, workers, watch)) {
         const chunk = r.get!;
         for (let i = 0; i < chunk.found; i++) progress.tick(false);
         for (const note of chunk.notes) {
@@ -201,6 +204,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await progress.done();
     kms.close();
+    await early?.close();
     await source.close();
   }
   const damaged = isSalvage(source) && (await writeSalvageReport(io.stderr, source, superseded));

@@ -39,7 +39,8 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
     kms,
     source,
     reader,
-  } = await openScan('verify', p, etcdPrefix, () => startReport('verify', str(p, 'report')), io);
+    early,
+  } = await openScan('verify', p, etcdPrefix, { beforeConnect: () => startReport('verify', str(p, 'report')), io, prestart: true });
   const summary = newSummary();
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
@@ -48,7 +49,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   async function* chunks(): AsyncIterable<{ text: string | Uint8Array; marks: MarkCount[] }> {
     if (source instanceof SnapshotSource && workers > 1 && canScanInWorkers(config)) {
       const job = { kind: 'verify', format, failuresOnly: print.failuresOnly, snapshot: str(p, 'snapshot')!, config, etcdPrefix } as const;
-      for await (const r of scanInWorkers(source, prefix, revision, job, workers, { onTotal: (n) => progress.setTotal?.(n) }))
+      for await (const r of scanInWorkers(source, prefix, revision, job, workers, { onTotal: (n) => progress.setTotal?.(n), early }))
         yield r.verify!;
       return;
     }
@@ -85,6 +86,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   } finally {
     await progress.done();
     kms.close();
+    await early?.close();
     await source.close();
   }
   if (format === 'ndjson') await io.stdout.write(JSON.stringify({ summary }) + '\n');

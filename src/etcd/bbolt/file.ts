@@ -157,6 +157,14 @@ export class RandomAccessFile extends BlockFile {
   }
 }
 
+/**
+ * A file of `size` bytes is mapped in one piece and kept (see KEEP_MAPPED), so another thread that
+ * maps it (the trailer's hash) shares the mapping; false when files are not mapped here at all.
+ */
+export function mapsWhole(size: number): boolean {
+  return size <= KEEP_MAPPED && mappingAddon() !== null;
+}
+
 /** The addon if it can map files (an older prebuilt one cannot); `K8S_ENC_MMAP=0` reads instead, to compare both. */
 function mappingAddon(): Addon | null {
   const addon = process.env.K8S_ENC_MMAP === '0' ? null : loadAddon();
