@@ -8,7 +8,8 @@ import { availableParallelism } from 'node:os';
 import { openSnapshot } from '../src/etcd/snapshot.ts';
 import { readFile } from 'node:fs/promises';
 import { parseEncryptionConfig } from '../src/config/parse.ts';
-import { scanInWorkers, scanWorkerCount } from '../src/cli/scan-parallel.ts';
+import { scanWorkerCount } from '../src/cli/scan-early.ts';
+import { scanInWorkers } from '../src/cli/scan-parallel.ts';
 import { utf8 } from '../src/bytes.ts';
 import { runCli } from './support/cli-io.ts';
 

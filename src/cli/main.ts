@@ -8,10 +8,11 @@ import { HELP } from './help.ts';
 import { printable } from './printable.ts';
 import { describeErrno } from './errno.ts';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
+import { earlyScanWorkers, type CommandContext } from './scan-early.ts';
 
 export type { CliIo, Output } from './io.ts';
 
-type Command = (argv: string[], io: CliIo) => Promise<number>;
+type Command = (argv: string[], io: CliIo, ctx: CommandContext) => Promise<number>;
 
 // Loaded on use: `keygen` should not pay for protobuf, gRPC and the etcd reader.
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -47,8 +48,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) return usage(io, undefined, `unknown command ${JSON.stringify(name)}`);
+  const early = earlyScanWorkers(name, rest);
   try {
-    return await (await load())(rest, io);
+    return await (await load())(rest, io, { early });
   } catch (e) {
     if (e instanceof HelpRequested) {
       await io.stdout.write(HELP[e.command]!);
@@ -62,6 +64,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     await io.stderr.write(`error: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT_ERROR;
+  } finally {
+    await early?.close(); // those the command did not take (an error before its scan)
   }
 }
 

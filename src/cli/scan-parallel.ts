@@ -5,8 +5,6 @@
  * decode and format them, and send back text. Chunks are printed in key order, with at most two
  * per lane in flight, so memory stays bounded whatever the snapshot size.
  */
-import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { EncryptionConfig } from '../config/types.ts';
 import type { PlanShare } from '../etcd/plan-shares.ts';
@@ -15,74 +13,13 @@ import type { SnapshotSource } from '../etcd/snapshot.ts';
 import { fromClonedError, toClonedError } from '../errors.ts';
 import { mapOrdered } from './map-ordered.ts';
 import { chunkRunner, type ChunkResult } from './scan-chunk.ts';
-import { UsageError } from './args.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
-import { startSiblingWorker } from './worker-thread.ts';
+import { startScanWorker, type EarlyWorkers } from './scan-early.ts';
 import type { ChunkMessage, ChunkReply, JobMessage, ScanJob, ShareMessage } from './scan-messages.ts';
-
-/**
- * Scan threads to use, this one included: `--workers`, else K8S_ENC_WORKERS, else one per core, at
- * most 8 (1 = the single-thread scan). Never more than the cores: extra threads only cost memory
- * (1000 of them took 8.6 GB). Anything but a positive integer is a usage error, not a silent 1.
- */
-export function scanWorkerCount(command: string, flag: string | undefined): number {
-  const cores = availableParallelism();
-  const fromEnv = flag === undefined ? process.env.K8S_ENC_WORKERS : undefined;
-  if (flag === undefined && (fromEnv === undefined || fromEnv === '')) return Math.min(8, cores);
-  const raw = flag ?? fromEnv!;
-  if (!/^[1-9][0-9]*$/.test(raw)) {
-    const what = flag === undefined ? 'K8S_ENC_WORKERS' : '--workers';
-    throw new UsageError(command, `invalid value ${JSON.stringify(raw)} for ${what}: want a positive whole number of threads`);
-  }
-  return Math.min(Number(raw), cores);
-}
 
 /** KMS providers talk to plugins over sockets the main thread holds: those scans stay single-thread. */
 export function canScanInWorkers(config: EncryptionConfig): boolean {
   return config.resources.every((r) => r.providers.every((p) => p.type !== 'kms'));
-}
-
-/** A scan worker thread, waiting for its job (scan-worker.ts). */
-function startWorker(): Worker {
-  // `node --input-type=module -e` (the bench's way in) would be inherited and refuse a file entry.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  return startSiblingWorker(import.meta.url, 'scan-worker', { execArgv });
-}
-
-/**
- * Scan worker threads started before the scan is set up: a worker loads its modules in ~0.1 s of
- * CPU, which the main thread's own start (config, snapshot open) leaves a core free for. The scan
- * takes them (scanInWorkers' `early`); close() ends those it did not.
- */
-export class EarlyWorkers {
-  private readonly waiting: Worker[];
-
-  private constructor(count: number) {
-    this.waiting = Array.from({ length: count }, startWorker);
-  }
-
-  /**
-   * The count − 1 workers a scan of `snapshot` over `count` threads starts at once (a file of a
-   * chunk per thread, see scanInWorkers), or null: no snapshot, one thread, a smaller file.
-   */
-  static forSnapshot(snapshot: string | undefined, count: number): EarlyWorkers | null {
-    if (snapshot === undefined || count < 2) return null;
-    let size: number;
-    try {
-      size = statSync(snapshot).size;
-    } catch {
-      return null; // the scan's own open says what is wrong
-    }
-    return size >= count * SCAN_CHUNK_BYTES ? new EarlyWorkers(count - 1) : null;
-  }
-
-  take(): Worker | undefined {
-    return this.waiting.shift();
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.waiting.splice(0).map((w) => w.terminate()));
-  }
 }
 
 /** Chunks as the single-thread scans cut them (SCAN_CHUNK values, SCAN_CHUNK_BYTES stored bytes); problems first. */
@@ -129,7 +66,7 @@ export async function* scanInWorkers(
   };
   const addWorker = () => {
     const i = lanes.length;
-    const w = watch.early?.take() ?? startWorker();
+    const w = watch.early?.take() ?? startScanWorker();
     w.postMessage({ job } satisfies JobMessage);
     lanes.push(w);
     load.push(0);

@@ -11,7 +11,8 @@ import { flag, positiveInt, str, UsageError, type Parsed } from './args.ts';
 import type { CliIo } from './io.ts';
 import { describeErrno } from './errno.ts';
 import { connectKmsPlugins } from './kms.ts';
-import { canScanInWorkers, EarlyWorkers, scanWorkerCount } from './scan-parallel.ts';
+import { canScanInWorkers } from './scan-parallel.ts';
+import { scanWorkerCount, type EarlyWorkers } from './scan-early.ts';
 
 export async function readInputFile(path: string): Promise<Uint8Array> {
   try {
@@ -51,20 +52,19 @@ export interface ScanSetup<Extra> {
   /** The command's own checks, made after the config loads and before any connection. */
   beforeConnect?: () => Promise<Extra>;
   io?: CliIo;
-  /** The scan will run in worker threads if it can (a snapshot, no --salvage): start them now. */
-  prestart?: boolean;
+  /** Scan workers main.ts started (scan-early.ts): closed here when the scan cannot use them. */
+  early?: EarlyWorkers | null;
 }
 
 /**
  * What a scan (get, verify) needs, opened in the order its flags are checked: revision and
  * workers, the config, the command's own checks (`beforeConnect`), its KMS plugins, the source;
- * the reader of the values; and, with `prestart`, the worker threads already started (`early`,
- * null when the scan will not use them; the caller closes it).
+ * the reader of the values; and the early workers if the scan can use them (the caller closes them).
  */
 export async function openScan<Extra>(command: string, p: Parsed, etcdPrefix: string, setup: ScanSetup<Extra> = {}) {
   const revision = revisionOf(command, p);
   const workers = scanWorkerCount(command, str(p, 'workers'));
-  let early = setup.prestart === true && !flag(p, 'salvage') ? EarlyWorkers.forSnapshot(str(p, 'snapshot'), workers) : null;
+  let early = setup.early ?? null;
   try {
     const configFile = await loadConfigFile(command, p);
     const { config } = configFile;

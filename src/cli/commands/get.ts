@@ -3,7 +3,9 @@ import { etcdKeyPrefix, resolveResource, type ResolvedResource } from '../../etc
 import type { EtcdEntry, EtcdSource, ScanItem } from '../../etcd/source.ts';
 import { K8sEncError } from '../../errors.ts';
 import { forRestore } from '../../storage/output.ts';
-import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError, type Parsed } from '../args.ts';
+import { flag, oneOf, parseCommandArgs, str, UsageError, type Parsed } from '../args.ts';
+import type { CommandContext } from '../scan-early.ts';
+import { GET_OPTIONS } from '../scan-options.ts';
 import { OutDir } from '../out-dir.ts';
 import { shown } from '../printable.ts';
 import { goQuote } from '../../go-quote.ts';
@@ -17,18 +19,6 @@ import { decodeReport } from '../../value/reader.ts';
 import { canScanInWorkers, scanInWorkers } from '../scan-parallel.ts';
 import { SnapshotSource } from '../../etcd/snapshot.ts';
 import { EXIT_DAMAGED, isSalvage, supersededWarning, writeSalvageReport } from '../salvage-report.ts';
-
-const OPTIONS = {
-  ...CONFIG_OPTIONS,
-  ...SOURCE_OPTIONS,
-  namespace: { type: 'string', short: 'n' },
-  'all-namespaces': { type: 'boolean', short: 'A' },
-  output: { type: 'string', short: 'o' },
-  'for-restore': { type: 'boolean' },
-  'keep-owner-references': { type: 'boolean' },
-  out: { type: 'string' },
-  workers: { type: 'string' },
-} as const;
 
 interface Target {
   resource: ResolvedResource;
@@ -96,8 +86,8 @@ async function* entries(
   }
 }
 
-export async function getCommand(argv: string[], io: CliIo): Promise<number> {
-  const p = parseCommandArgs('get', argv, OPTIONS);
+export async function getCommand(argv: string[], io: CliIo, ctx: CommandContext = {}): Promise<number> {
+  const p = parseCommandArgs('get', argv, GET_OPTIONS);
   const format = oneOf('get', 'output', str(p, 'output'), OBJECT_FORMATS, 'yaml');
   const outDir = str(p, 'out');
   if (outDir !== undefined && format === 'name') throw new UsageError('get', '--out writes manifests: use -o yaml or -o json with it');
@@ -106,9 +96,7 @@ export async function getCommand(argv: string[], io: CliIo): Promise<number> {
   const restore = flag(p, 'for-restore') && { keepOwnerReferences: flag(p, 'keep-owner-references') };
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const t = target(p, etcdPrefix);
-  // The scans that run in worker threads (below): a listing to stdout, one line per object.
-  const prestart = t.prefix !== undefined && outDir === undefined && (format === 'ndjson' || format === 'name');
-  const { revision, workers, config, kms, source, reader, early } = await openScan('get', p, etcdPrefix, { io, prestart });
+  const { revision, workers, config, kms, source, reader, early } = await openScan('get', p, etcdPrefix, { io, early: ctx.early });
   const progress = startProgress(io, `reading ${t.resource.qualified}`);
   const ext = format === 'yaml' ? 'yaml' : 'json';
   // Written a chunk at a time (flushed after each), not an object at a time.

@@ -1,6 +1,8 @@
 import { fromUtf8, utf8 } from '../../bytes.ts';
 import { normalizeEtcdPrefix } from '../../etcd/keys.ts';
-import { CONFIG_OPTIONS, flag, oneOf, parseCommandArgs, SOURCE_OPTIONS, str, UsageError } from '../args.ts';
+import { flag, oneOf, parseCommandArgs, str, UsageError } from '../args.ts';
+import type { CommandContext } from '../scan-early.ts';
+import { VERIFY_OPTIONS } from '../scan-options.ts';
 import { inChunks, SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../chunks.ts';
 import { EXIT_OK, EXIT_VERIFY_FAILED, type CliIo } from '../io.ts';
 import { startProgress } from '../progress.ts';
@@ -13,20 +15,11 @@ import { SnapshotSource } from '../../etcd/snapshot.ts';
 import { EXIT_DAMAGED, isSalvage, writeSalvageReport } from '../salvage-report.ts';
 import { startReport } from '../verify-report-file.ts';
 
-const OPTIONS = {
-  ...CONFIG_OPTIONS,
-  ...SOURCE_OPTIONS,
-  output: { type: 'string', short: 'o' },
-  workers: { type: 'string' },
-  report: { type: 'string' },
-  'failures-only': { type: 'boolean' },
-} as const;
-
 export type { VerifyRecord } from '../scan-format.ts';
 export type { VerifySummary } from '../verify-summary.ts';
 
-export async function verifyCommand(argv: string[], io: CliIo): Promise<number> {
-  const p = parseCommandArgs('verify', argv, OPTIONS);
+export async function verifyCommand(argv: string[], io: CliIo, ctx: CommandContext = {}): Promise<number> {
+  const p = parseCommandArgs('verify', argv, VERIFY_OPTIONS);
   if (p.positionals.length > 0) throw new UsageError('verify', `unexpected argument ${JSON.stringify(p.positionals[0])}`);
   const format = oneOf('verify', 'output', str(p, 'output'), ['table', 'ndjson'] as const, 'table');
   const etcdPrefix = str(p, 'etcd-prefix')!;
@@ -40,7 +33,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
     source,
     reader,
     early,
-  } = await openScan('verify', p, etcdPrefix, { beforeConnect: () => startReport('verify', str(p, 'report')), io, prestart: true });
+  } = await openScan('verify', p, etcdPrefix, { beforeConnect: () => startReport('verify', str(p, 'report')), io, early: ctx.early });
   const summary = newSummary();
   const progress = startProgress(io, 'verifying');
   const prefix = utf8(normalizeEtcdPrefix(etcdPrefix) + '/');
