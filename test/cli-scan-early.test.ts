@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { SCAN_CHUNK_BYTES } from '../src/cli/chunks.ts';
+import { utf8 } from '../src/bytes.ts';
+import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from '../src/cli/chunks.ts';
+import { BoltDb } from '../src/etcd/bbolt/db.ts';
+import { encodeKeyValue } from '../src/etcd/mvcc/keyvalue.ts';
+import { revisionKey } from '../src/etcd/mvcc/revision.ts';
+import { SnapshotSource } from '../src/etcd/snapshot.ts';
+import { openDatabaseFile } from '../src/etcd/snapshot-file.ts';
+import { writeSnapshotCopy } from '../src/etcd/snapshot-writer.ts';
+import { encodeObject } from '../src/storage/encode.ts';
 import { earlyScanWorkers, EarlyWorkers } from '../src/cli/scan-early.ts';
 
 const CONFIG = ['-c', 'vectors/sample/encryption-config.yaml'];
@@ -76,6 +84,65 @@ test('a scan that fails before it starts ends the workers started for it: the pr
       assert.equal(e.code, 1, `${args.join(' ')}: ${e.stderr}`);
       assert.match(e.stderr, /^error: /);
     }
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+/**
+ * The sample snapshot with `count` more plaintext ConfigMaps appended to its key bucket (written
+ * by the project's bbolt writer): enough values for several scan chunks without an etcd.
+ */
+async function paddedSample(path: string, count: number): Promise<void> {
+  const { file, dataSize } = await openDatabaseFile('vectors/sample/snapshot.db');
+  try {
+    const db = new BoltDb(file, dataSize);
+    const keys = new SnapshotSource(db, db.bucket(db.root, utf8('key'))!, () => {});
+    const { revision } = await keys.info();
+    const append = function* () {
+      for (let i = 0; i < count; i++) {
+        const name = `pad-${String(i).padStart(5, '0')}`;
+        const key = utf8(`/registry/configmaps/default/${name}`);
+        const value = encodeObject({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name, namespace: 'default' },
+          data: { i: String(i) },
+        });
+        const main = revision + 1 + i;
+        yield {
+          key: revisionKey(main, 0),
+          value: encodeKeyValue({ key, createRevision: main, modRevision: main, version: 1, value, lease: 0 }),
+        };
+      }
+    };
+    await writeSnapshotCopy(db, path, new Map([['key', { append }]]));
+  } finally {
+    file.close();
+  }
+}
+
+test('node options a worker refuses (V8 flags) do not stop the scan workers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-enc-early-'));
+  try {
+    const snap = join(dir, 'snap.db');
+    await paddedSample(snap, 3 * SCAN_CHUNK);
+    const args = (workers: string) => [
+      '--max-semi-space-size=8',
+      'bin/k8s-enc.js',
+      'verify',
+      '-o',
+      'ndjson',
+      '--snapshot',
+      snap,
+      ...CONFIG,
+      '--workers',
+      workers,
+    ];
+    const one = await promisify(execFile)(process.execPath, args('1'), { maxBuffer: 64 << 20 });
+    const two = await promisify(execFile)(process.execPath, args('2'), { maxBuffer: 64 << 20 });
+    assert.equal(two.stdout, one.stdout);
+    assert.equal(one.stdout.split('\n').filter((l) => l.includes('/registry/configmaps/default/pad-')).length, 3 * SCAN_CHUNK);
   } finally {
     rmSync(dir, { recursive: true });
   }

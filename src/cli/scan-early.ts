@@ -32,7 +32,13 @@ export function scanWorkerCount(command: string, flag: string | undefined): numb
 export function startScanWorker(): Worker {
   // `node --input-type=module -e` (the bench's way in) would be inherited and refuse a file entry.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  return startSiblingWorker(import.meta.url, 'scan-worker', { execArgv });
+  try {
+    return startSiblingWorker(import.meta.url, 'scan-worker', { execArgv });
+  } catch (e) {
+    // V8 and process options (`node --max-old-space-size=… k8s-enc`) are refused in workers.
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    return startSiblingWorker(import.meta.url, 'scan-worker', { execArgv: [] });
+  }
 }
 
 /**

@@ -36,7 +36,7 @@ function* chunksOf(plan: PackedPlan): Generator<Omit<ChunkMessage, 'id'>> {
 const SHARES_PER_LANE = 4;
 
 /** Chunks a worker thread gets ahead of its work. */
-const WORKER_QUEUE = 3;
+const WORKER_QUEUE = 2;
 
 /**
  * The scan's chunk results in key order, over `count` lanes: the main thread's own (it has every
