@@ -73,7 +73,7 @@ export async function openScan<Extra>(command: string, p: Parsed, etcdPrefix: st
       early = null;
     }
     const extra = await setup.beforeConnect?.();
-    const kms = connectKmsPlugins(command, p, config);
+    const kms = await connectKmsPlugins(command, p, config);
     const source = await openSource(command, p, setup.io);
     const reader = createValueReader(config, etcdPrefix, kms.options);
     return { revision, workers, config, configFile, extra, kms, source, reader, early };

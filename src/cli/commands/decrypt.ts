@@ -30,7 +30,7 @@ export async function decryptCommand(argv: string[], io: CliIo): Promise<number>
   const etcdPrefix = str(p, 'etcd-prefix')!;
   const config = await loadConfig('decrypt', p);
   // KMS plugins are connected on first use, so nothing is left open if reading the input fails.
-  const kms = connectKmsPlugins('decrypt', p, config);
+  const kms = await connectKmsPlugins('decrypt', p, config);
   const inputs = parseValueInputs(await readValueArg('decrypt', p.positionals, io), inputFormat);
   for (const note of new Set(inputs.flatMap((i) => (i.note === undefined ? [] : [i.note])))) await io.stderr.write(`note: ${note}\n`);
   const flagKey = str(p, 'etcd-key');

@@ -62,7 +62,7 @@ export async function encryptCommand(argv: string[], io: CliIo): Promise<number>
   const resource = resourceOfKey('encrypt', key, str(p, 'etcd-prefix')!);
   const config = await loadConfig('encrypt', p);
   // KMS plugins are connected on first use, so nothing is left open if reading the input fails.
-  const kms = connectKmsPlugins('encrypt', p, config);
+  const kms = await connectKmsPlugins('encrypt', p, config);
   const input = await readValueArg('encrypt', p.positionals, io);
   let plaintext = input;
   if (inputFormat !== 'raw' && !startsWith(input, PROTOBUF_MAGIC)) {

@@ -64,7 +64,7 @@ export async function rewriteCommand(argv: string[], io: CliIo): Promise<number>
   const newConfig = toPath === undefined ? null : parseEncryptionConfig(await readInputFile(toPath), toPath);
   // One set of plugin connections for both configs: --kms-endpoint may name a provider of either.
   const both: EncryptionConfig = { ...config, resources: [...config.resources, ...(newConfig?.resources ?? [])] };
-  const kms = connectKmsPlugins('rewrite', p, both);
+  const kms = await connectKmsPlugins('rewrite', p, both);
   const setup = rewriteSetup({ config, newConfig, etcdPrefix, resources: p.positionals, force: flag(p, 'force'), options: kms.options });
   const tally = new RewriteTally();
   const progress = startProgress(io, 'rewriting');
