@@ -233,5 +233,21 @@ describe('batch primitive edge cases', () => {
         assert.deepEqual(Uint8Array.from(unpadLax(raw[i]!)!), ps[i], `value ${i}`);
       });
     });
+
+    it(`${backend.name}: secretbox opens across output pieces, one larger than a piece, a bad one among them; results do not overlap`, () => {
+      const sizes = [0, 1, ...Array.from({ length: 300 }, (_, i) => 2000 + i), 1 << 20, 31, 32];
+      const ps = sizes.map((n, i) => Uint8Array.from({ length: n }, (_, j) => (i * 131 + j * 7) & 255));
+      const nonces = sizes.map((_, i) => Uint8Array.from({ length: 24 }, (_, j) => (i + j * 3) & 255));
+      const bodies = secretboxSealMany(backend, key, nonces, ps, new Uint8Array(0)).map((b) => Uint8Array.from(b));
+      bodies[150]![30]! ^= 1;
+      const opened = secretboxOpenMany(backend, key, bodies);
+      opened.forEach((p, i) => assert.deepEqual(p === null ? null : Uint8Array.from(p), i === 150 ? null : ps[i], `value ${i}`));
+      opened.forEach((p, i) => p?.fill(i % 251));
+      opened.forEach((p, i) => assert.ok(p === null || p.every((b) => b === i % 251), `value ${i} is its own bytes`));
+      assert.equal(
+        opened.filter((p) => p !== null).reduce((n, p) => n + p!.length, 0),
+        sizes.reduce((n, x, i) => n + (i === 150 ? 0 : x), 0),
+      );
+    });
   }
 });

@@ -6,7 +6,7 @@
  */
 import { nodeCrypto } from '../node-only.ts';
 import { loadSodium } from './batch-sodium.ts';
-import { nativeAesCbcDecryptMany, nativeAesCbcEncryptMany, nativeAesGcmOpenMany, nativeAesGcmSealMany } from './native.ts';
+import { nativeAesCbcDecryptMany, nativeAesCbcEncryptMany, nativeAesGcmOpenMany, nativeAesGcmSealMany, piecewise } from './native.ts';
 
 const CBC = ['aes-128-cbc', 'aes-192-cbc', 'aes-256-cbc'] as const;
 const GCM = ['aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm'] as const;
@@ -175,17 +175,19 @@ function aesGcmAlgo(key: Uint8Array): (typeof GCM)[number] {
 export function secretboxOpenMany(key: Uint8Array, bodies: readonly Uint8Array[]): (Uint8Array | null)[] | null {
   const sodium = loadSodium();
   if (sodium === null) return null;
-  const out: (Uint8Array | null)[] = new Array(bodies.length);
-  for (let i = 0; i < bodies.length; i++) {
-    const body = bodies[i]!;
-    if (body.length < 24 + 16) {
-      out[i] = null;
-      continue;
+  // Plaintexts share one uninitialised piece per run (a zeroed allocation per value cost ~1.5 µs of
+  // the ~6 µs a 2 KiB value took); one that fails to open is never handed out.
+  const opened = new Uint8Array(bodies.length);
+  const size = (i: number) => Math.max(0, bodies[i]!.length - 24 - 16);
+  const plains = piecewise(bodies.length, size, (start, end, out) => {
+    for (let i = start, off = 0; i < end; off += size(i), i++) {
+      const body = bodies[i]!;
+      if (body.length < 24 + 16) continue;
+      const plain = out.subarray(off, off + size(i));
+      opened[i] = sodium.crypto_secretbox_open_easy(plain, body.subarray(24), body.subarray(0, 24), key) ? 1 : 0;
     }
-    const plain = new Uint8Array(body.length - 24 - 16);
-    out[i] = sodium.crypto_secretbox_open_easy(plain, body.subarray(24), body.subarray(0, 24), key) ? plain : null;
-  }
-  return out;
+  });
+  return plains.map((p, i) => (opened[i] === 1 ? p : null));
 }
 
 /** null when the sodium-native addon is not available. */
