@@ -2,8 +2,8 @@
  * The scan pipeline over threads, for snapshot sources: pass 1 (which keys, where their values
  * lie) split between the lanes or run here, then chunks of value locations handed to the lanes —
  * this thread and worker threads that read those values from their own file handle, decrypt,
- * decode and format them, and send back text. Chunks are printed in key order, with at most two
- * per lane in flight, so memory stays bounded whatever the snapshot size.
+ * decode and format them, and send back text. Chunks are printed in key order, with at most
+ * WORKER_QUEUE + 1 per lane in flight, so memory stays bounded whatever the snapshot size.
  */
 import type { Worker } from 'node:worker_threads';
 import type { EncryptionConfig } from '../config/types.ts';

@@ -6,7 +6,7 @@
  * modules, ~0.1 s of CPU) while the main thread still reads the config and opens the snapshot.
  */
 import { parentPort } from 'node:worker_threads';
-import { openSnapshot, type SnapshotSource } from '../etcd/snapshot.ts';
+import { openSnapshot } from '../etcd/snapshot.ts';
 import { K8sEncError } from '../errors.ts';
 import { chunkRunner, type ChunkResult } from './scan-chunk.ts';
 import type { ChunkMessage, ChunkReply, JobMessage, ShareMessage } from './scan-messages.ts';
@@ -14,14 +14,12 @@ import type { ChunkMessage, ChunkReply, JobMessage, ShareMessage } from './scan-
 const port = parentPort;
 if (port === null) throw new Error('scan-worker.ts runs only as a worker thread');
 
-type Runner = (m: ChunkMessage | ShareMessage) => Promise<ChunkResult>;
-
 /** The job's runner over its own handle on the snapshot. */
-async function open(job: JobMessage['job']): Promise<{ source: SnapshotSource; run: Runner }> {
+async function open(job: JobMessage['job']): Promise<(m: ChunkMessage | ShareMessage) => Promise<ChunkResult>> {
   const run = chunkRunner(job);
   // The main thread checks the hash; reading the file again here would double the scan.
   const source = await openSnapshot(job.snapshot, { skipHashCheck: true });
-  return { source, run: (m) => run(source, m) };
+  return (m) => run(source, m);
 }
 
 let ready: ReturnType<typeof open> | undefined;
@@ -34,7 +32,7 @@ port.on('message', (m: JobMessage | ChunkMessage | ShareMessage) => {
   }
   if (ready === undefined) throw new Error('scan worker: a request before the job');
   ready
-    .then(({ run }) => run(m))
+    .then((run) => run(m))
     .then(
       (reply) => port.postMessage(reply, transferable(reply)),
       (e: unknown) => {

@@ -81,7 +81,8 @@ export function mergeShares(shares: readonly PlanShare[]): PackedPlan {
   const errorAt = shares.map((s) => new Map(s.errors.map((e) => [e.at, e])));
   const next = shares.map(() => 0);
   const names: string[] = [];
-  let numbers = new Float64Array(Math.max(...shares.map((s) => s.names.length), 0) * LOCATION_FIELDS);
+  // Room for every share's every key: the merged plan has at most that many (cut to size below).
+  const numbers = new Float64Array(shares.reduce((sum, s) => sum + s.names.length, 0) * LOCATION_FIELDS);
   const errors: PackedLocations['errors'] = [];
   for (;;) {
     // The smallest key at the heads; among equal keys, the newest entry (the later share on a tie).
@@ -100,11 +101,6 @@ export function mergeShares(shares: readonly PlanShare[]): PackedPlan {
     const o = at * FIELDS;
     if (n[o + 6] === 1) continue; // deleted
     const i = names.length;
-    if ((i + 1) * LOCATION_FIELDS > numbers.length) {
-      const grown = new Float64Array(Math.max(numbers.length * 2, LOCATION_FIELDS * 1024));
-      grown.set(numbers);
-      numbers = grown;
-    }
     // Share fields (main, sub, page, index, offset, size) to location fields (page, index, offset, size, main, sub).
     numbers.set([n[o + 2]!, n[o + 3]!, n[o + 4]!, n[o + 5]!, n[o]!, n[o + 1]!], i * LOCATION_FIELDS);
     names.push(name);
