@@ -42,6 +42,14 @@ export function startScanWorker(): Worker {
 }
 
 /**
+ * A snapshot of `bytes` holds a chunk per lane, so its scan is likely to need all `count` lanes:
+ * its workers start at once (here, early, and in scanInWorkers), not as chunks pile up.
+ */
+export function fillsEveryLane(bytes: number, count: number): boolean {
+  return bytes >= count * SCAN_CHUNK_BYTES;
+}
+
+/**
  * Scan worker threads started before the scan is set up: a worker loads its modules in ~0.1 s of
  * CPU, which the main thread's own start (config, snapshot open) leaves a core free for. The scan
  * takes them (scanInWorkers' `early`); close() ends those it did not.
@@ -65,7 +73,7 @@ export class EarlyWorkers {
     } catch {
       return null; // the scan's own open says what is wrong
     }
-    return size >= count * SCAN_CHUNK_BYTES ? new EarlyWorkers(count - 1) : null;
+    return fillsEveryLane(size, count) ? new EarlyWorkers(count - 1) : null;
   }
 
   take(): Worker | undefined {

@@ -14,7 +14,7 @@ import { fromClonedError, toClonedError } from '../errors.ts';
 import { mapOrdered } from './map-ordered.ts';
 import { chunkRunner, type ChunkResult } from './scan-chunk.ts';
 import { SCAN_CHUNK, SCAN_CHUNK_BYTES } from './chunks.ts';
-import { startScanWorker, type EarlyWorkers } from './scan-early.ts';
+import { fillsEveryLane, startScanWorker, type EarlyWorkers } from './scan-early.ts';
 import type { ChunkMessage, ChunkReply, JobMessage, ScanJob, ShareMessage } from './scan-messages.ts';
 
 /** KMS providers talk to plugins over sockets the main thread holds: those scans stay single-thread. */
@@ -131,7 +131,7 @@ export async function* scanInWorkers(
   };
   // A file that holds a chunk per lane is likely to need them all: start the workers now, so that
   // their start-up runs alongside this thread's work rather than after it.
-  if (source.size >= count * SCAN_CHUNK_BYTES) while (lanes.length < count) addWorker();
+  if (fillsEveryLane(source.size, count)) while (lanes.length < count) addWorker();
   try {
     const plan = await planned();
     watch.onTotal?.(plan.problems.length + plan.locations.names.length);

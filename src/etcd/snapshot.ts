@@ -287,7 +287,10 @@ export class SnapshotSource implements EtcdSource {
     return this.readInline(locations, inline, items);
   }
 
-  /** With the file mapped: each value is a view of the mapping. False (nothing done) when it is not. */
+  /**
+   * With the file mapped: each value is a view of the mapping. False when a value has none (a file
+   * not mapped, a value across two mapped windows): then the caller reads them all, over any set here.
+   */
   private readViews(locations: readonly ValueLocation[], direct: number[], items: ScanItem[]): boolean {
     for (const i of direct) {
       const loc = locations[i]!;
